@@ -2,12 +2,17 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+
+#if !defined(ADAPTRT_SYSTEM_ALLOCATOR)
+#include <mimalloc.h>
+#endif
 
 namespace adaptrt::cache_internal {
 namespace {
@@ -17,6 +22,21 @@ TEST(EntryAllocatorTest, NameMatchesBuildSwitch) {
   EXPECT_EQ(EntryAllocatorName(), "system");
 #else
   EXPECT_EQ(EntryAllocatorName(), "mimalloc");
+#endif
+}
+
+// Linking the cache must not replace the host's malloc: Debian's libmimalloc
+// exports malloc/free too, and only our entries may come from mimalloc.
+TEST(EntryAllocatorTest, HostMallocIsNotReplaced) {
+#if defined(ADAPTRT_SYSTEM_ALLOCATOR)
+  GTEST_SKIP() << "system allocator build: mimalloc is not linked";
+#else
+  void* host = std::malloc(64);
+  void* entry = AllocateEntry(64);
+  EXPECT_FALSE(mi_is_in_heap_region(host)) << "malloc() was served by mimalloc";
+  EXPECT_TRUE(mi_is_in_heap_region(entry));
+  std::free(host);
+  FreeEntry(entry, 64);
 #endif
 }
 
