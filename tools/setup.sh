@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  bazel-bootstrap g++ pkg-config git
+  bazel-bootstrap g++ pkg-config git python3 gnuplot-nox
   libabsl-dev libtbb-dev libmimalloc-dev libhwloc-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev librocksdb-dev
 )

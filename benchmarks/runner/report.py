@@ -1,0 +1,199 @@
+"""Markdown report of a suite run, with gnuplot plots (PNG)."""
+
+import os
+import shutil
+import subprocess
+
+# Implementations we recognise in `<workload>/<implementation>/<rest>` names;
+# "ours" is the one ratios are computed for.
+OURS = {"adaptrt", "mimalloc"}
+IMPLEMENTATIONS = OURS | {"tbb", "mutex_pool", "rocksdb_lru", "rocksdb_hcc", "mutex_lru", "glibc"}
+
+
+def split_name(name):
+    """("get_hit", "adaptrt", "threads:2") for "get_hit/adaptrt/threads:2";
+    None when the name does not follow the convention."""
+    parts = name.split("/")
+    if len(parts) < 2 or parts[1] not in IMPLEMENTATIONS:
+        return None
+    return parts[0], parts[1], "/".join(parts[2:])
+
+
+def throughput(result):
+    """Operations per second: items_per_second when reported, else 1/time."""
+    rate = result["counters"].get("items_per_second")
+    if rate:
+        return rate
+    return 1e9 / result["median"] if result["median"] else 0.0
+
+
+def peer_ratios(results):
+    """Rows (case, ours, peer, ratio): our throughput / the peer's, per case."""
+    cases = {}
+    for name, result in results.items():
+        parsed = split_name(name)
+        if parsed is None:
+            continue
+        workload, impl, rest = parsed
+        cases.setdefault((workload, rest), {})[impl] = result
+    rows = []
+    for (workload, rest), impls in sorted(cases.items()):
+        case = workload + ("/" + rest if rest else "")
+        for ours in sorted(OURS & set(impls)):
+            for peer in sorted(set(impls) - OURS):
+                ratio = throughput(impls[ours]) / max(throughput(impls[peer]), 1e-300)
+                rows.append((case, ours, peer, ratio))
+    return rows
+
+
+def _gnuplot(script, workdir):
+    if shutil.which("gnuplot") is None:
+        return "gnuplot not installed (apt-get install gnuplot-nox): plot skipped"
+    proc = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True, cwd=workdir)
+    if proc.returncode != 0:
+        return "gnuplot failed: " + proc.stderr.strip()[-500:]
+    return None
+
+
+def bar_plot(results, category, names, out_dir):
+    """Clustered bars of throughput per case, one bar per implementation.
+    Returns the PNG's file name, or None with a printed reason."""
+    cases, impls = [], []
+    table = {}
+    for name in names:
+        parsed = split_name(name)
+        if parsed is None:
+            continue
+        workload, impl, rest = parsed
+        case = workload + ("/" + rest if rest else "")
+        if case not in cases:
+            cases.append(case)
+        if impl not in impls:
+            impls.append(impl)
+        table[(case, impl)] = throughput(results[name])
+    if not cases or len(impls) < 2:
+        return None
+    data = os.path.join(out_dir, category + "_bars.dat")
+    with open(data, "w") as f:
+        f.write("case " + " ".join(impls) + "\n")
+        for case in cases:
+            f.write('"%s" ' % case + " ".join("%g" % table.get((case, i), 0) for i in impls) + "\n")
+    png = category + "_bars.png"
+    columns = ", ".join("'%s' using %d:xtic(1) title '%s'" % (os.path.basename(data), i + 2, impl)
+                        for i, impl in enumerate(impls))
+    script = """set terminal pngcairo size 1100,520 font ',9'
+set output '%s'
+set title '%s: throughput (operations/s, higher is better)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set xtics rotate by -30
+set key outside right
+set grid ytics
+plot %s
+""" % (png, category, columns)
+    error = _gnuplot(script, out_dir)
+    if error:
+        print("suite: " + error)
+        return None
+    return png
+
+
+def history_plot(points, name, out_dir):
+    """Line plot of one metric's median over saved runs."""
+    if len(points) < 2:
+        return None
+    slug = "".join(c if c.isalnum() else "_" for c in name)
+    data = os.path.join(out_dir, "history_" + slug + ".dat")
+    with open(data, "w") as f:
+        for i, (date, commit, value) in enumerate(points):
+            f.write('%d "%s %s" %g\n' % (i, date[:10], commit, value))
+    png = "history_" + slug + ".png"
+    script = """set terminal pngcairo size 900,400 font ',9'
+set output '%s'
+set title '%s: median ns per iteration by run (lower is better)'
+set xtics rotate by -30
+set grid
+plot '%s' using 1:3:xtic(2) with linespoints title 'median'
+""" % (png, name, os.path.basename(data))
+    error = _gnuplot(script, out_dir)
+    if error:
+        print("suite: " + error)
+        return None
+    return png
+
+
+def _format_ns(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return "%.3g %s" % (ns / scale, unit)
+    return "%.3g ns" % ns
+
+
+def write(document, comparison, out_dir, histories=()):
+    """Writes out_dir/report.md (and its plots); returns the report's path."""
+    os.makedirs(out_dir, exist_ok=True)
+    machine = document["machine"]
+    results = document["results"]
+    lines = [
+        "# adaptrt benchmark report",
+        "",
+        "Machine: %s, %d cores, %.0f GiB, kernel %s; compiler %s; commit %s; %s." % (
+            machine["cpu_model"], machine["cores"], machine["memory_bytes"] / (1 << 30),
+            machine["kernel"], machine["compiler"], machine["commit"], machine["date"]),
+        "",
+        "Command: `%s`" % document.get("command", ""),
+        "",
+        "Medians of %s repetitions; ratios compare implementations measured in this run." %
+        document.get("repetitions", "?"),
+        "",
+    ]
+    by_category = {}
+    for name, result in results.items():
+        by_category.setdefault(result["category"], []).append(name)
+    for category in sorted(by_category):
+        names = sorted(by_category[category])
+        lines += ["## " + category, "", "| benchmark | median | MAD | ops/s | counters |",
+                  "|---|---:|---:|---:|---|"]
+        for name in names:
+            r = results[name]
+            counters = ", ".join("%s=%.4g" % (k, v) for k, v in sorted(r["counters"].items())
+                                 if k != "items_per_second")
+            lines.append("| %s | %s | %s | %.4g | %s |" % (name, _format_ns(r["median"]),
+                                                          _format_ns(r["mad"]), throughput(r),
+                                                          counters))
+        lines.append("")
+        ratios = peer_ratios({n: results[n] for n in names})
+        if ratios:
+            lines += ["| case | ours | peer | ours/peer throughput |", "|---|---|---|---:|"]
+            lines += ["| %s | %s | %s | %.2fx |" % row for row in ratios]
+            lines.append("")
+        png = bar_plot(results, category, names, out_dir)
+        if png:
+            lines += ["![%s throughput](%s)" % (category, png), ""]
+    if comparison is not None:
+        lines += ["## Comparison with the baseline", "",
+                  "A result regresses when its median is worse than the baseline's by more "
+                  "than max(5%, 3 x this run's MAD).", "",
+                  "| benchmark | baseline | current | change | verdict |", "|---|---:|---:|---:|---|"]
+        for row in comparison:
+            if row["verdict"] in ("new", "missing"):
+                lines.append("| %s | | | | %s |" % (row["name"], row["verdict"]))
+            else:
+                lines.append("| %s | %s | %s | %+.1f%% | %s |" % (
+                    row["name"], _format_ns(row["baseline"]), _format_ns(row["current"]),
+                    100 * row["change"], row["verdict"]))
+        lines.append("")
+    for name, points in histories:
+        png = history_plot(points, name, out_dir)
+        lines += ["## History of " + name, ""]
+        lines += ["| date | commit | median |", "|---|---|---:|"]
+        lines += ["| %s | %s | %s |" % (d, c, _format_ns(v)) for d, c, v in points]
+        lines.append("")
+        if png:
+            lines += ["![history](%s)" % png, ""]
+    path = os.path.join(out_dir, "report.md")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    return path
