@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "cache/cache.h"
 #include "rocksdb/cache.h"
 
 namespace {
@@ -163,6 +164,32 @@ struct RocksLru : RocksDBAdapter {
 };
 struct RocksHcc : RocksDBAdapter {
   explicit RocksHcc(std::size_t entries) : RocksDBAdapter(Hcc(entries)) {}
+};
+
+// adaptrt's Cache<K, V> (LRU), every entry charged kCharge like the peers.
+class AdaptrtLru {
+ public:
+  explicit AdaptrtLru(std::size_t entries) {
+    adaptrt::cache::CacheOptions<std::string, std::uint64_t> o;
+    o.capacity = entries * kCharge;
+    o.policy = adaptrt::cache::PolicyKind::kLru;
+    o.weigher = [](const std::string&, const std::uint64_t&) { return kCharge; };
+    auto c = adaptrt::cache::Cache<std::string, std::uint64_t>::Create(std::move(o));
+    if (!c.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(c.status().message()).c_str());
+      std::abort();
+    }
+    cache_ = std::move(*c);
+  }
+  bool Get(const std::string& key) {
+    auto v = cache_->Get(key);
+    benchmark::DoNotOptimize(v.get());
+    return v != nullptr;
+  }
+  void Put(const std::string& key, std::uint64_t v) { cache_->Put(key, v).IgnoreError(); }
+
+ private:
+  std::unique_ptr<adaptrt::cache::Cache<std::string, std::uint64_t>> cache_;
 };
 
 // The textbook LRU: one mutex, a recency list and a hash map into it.
@@ -334,6 +361,7 @@ void RegisterImpl(const char* name) {
 
 int main(int argc, char** argv) {
   GetWorkload();
+  RegisterImpl<AdaptrtLru>("adaptrt");
   RegisterImpl<RocksLru>("rocksdb_lru");
   RegisterImpl<RocksHcc>("rocksdb_hcc");
   RegisterImpl<MutexLru>("mutex_lru");
