@@ -222,7 +222,8 @@ std::vector<std::string> PersistentStore::PickVictimsLocked(
   return victims;
 }
 
-absl::StatusOr<std::optional<std::string>> PersistentStore::Get(std::string_view key) {
+absl::StatusOr<std::optional<std::string>> PersistentStore::Get(std::string_view key,
+                                                                absl::Time* expiry) {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) {
@@ -251,6 +252,11 @@ absl::StatusOr<std::optional<std::string>> PersistentStore::Get(std::string_view
     return std::nullopt;
   }
   hits_.fetch_add(1, std::memory_order_relaxed);
+  if (expiry != nullptr) {
+    *expiry = rec->expiry_micros == 0
+                  ? absl::InfiniteFuture()
+                  : absl::FromUnixMicros(static_cast<std::int64_t>(rec->expiry_micros));
+  }
   return std::string(rec->payload);
 }
 

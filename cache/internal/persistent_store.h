@@ -107,10 +107,12 @@ class PersistentStore {
   PersistentStore& operator=(const PersistentStore&) = delete;
   ~PersistentStore();
 
-  // The value stored under `key`, or nullopt if absent or expired.
+  // The value stored under `key`, or nullopt if absent or expired; sets
+  // `*expiry` (if not null) to the record's expiry (InfiniteFuture: never).
   // Returns DataLoss (naming directory and key) for a corrupt record, which
   // is removed; Unavailable for a RocksDB read error.
-  absl::StatusOr<std::optional<std::string>> Get(std::string_view key);
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view key,
+                                                 absl::Time* expiry = nullptr);
 
   // Stores `value` under `key`, expiring at `expiry` (absl::InfiniteFuture()
   // for never), replacing any previous record, evicting as needed.

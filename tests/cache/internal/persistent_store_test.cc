@@ -99,7 +99,13 @@ TEST_F(PersistentStoreTest, TtlWithInjectedClock) {
     clock_.now += absl::Seconds(10);  // Expiry is inclusive.
     EXPECT_THAT(*store->Get("short"), std::nullopt);
     EXPECT_THAT(*store->Get("long"), Optional(std::string("l")));
+    absl::Time expiry;
+    ASSERT_TRUE(store->Get("long", &expiry).ok());
+    EXPECT_EQ(expiry, clock_.now + absl::Seconds(90));
+    ASSERT_TRUE(store->Get("forever", &expiry).ok());
+    EXPECT_EQ(expiry, absl::InfiniteFuture());
     EXPECT_EQ(store->Stats().entries, 2u);  // Removed lazily by the Get.
+
     EXPECT_EQ(store->Stats().expired_removed, 1u);
   }
   clock_.now += absl::Seconds(100);
