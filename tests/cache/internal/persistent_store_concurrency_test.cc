@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "cache/internal/persistent_store.h"
 #include "gtest/gtest.h"
 #include "tests/cache/test_dir.h"
@@ -29,15 +30,10 @@ TEST(PersistentStoreConcurrencyTest, WritersReadersAndEviction) {
 
   constexpr int kWriters = 2, kKeysPerWriter = 50, kRounds = 300;
   std::atomic<bool> failed{false};
-  auto key_of = [](int w, int k) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%d%05d", w, k);
-    return std::string(buf);
-  };
+  // Keys "<w><kkkkk>" (6 chars); values start with their key.
+  auto key_of = [](int w, int k) { return absl::StrFormat("%d%05d", w, k); };
   auto value_of = [](int w, int k, int round) {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%01d%05d%010d", w, k, round);
-    return std::string(buf);
+    return absl::StrFormat("%d%05d%010d", w, k, round);
   };
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
