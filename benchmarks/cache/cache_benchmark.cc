@@ -341,19 +341,26 @@ void BM_Overhead(benchmark::State& state) {
   state.counters["bytes_per_entry"] = per_entry;
 }
 
-template <typename Impl>
-void RegisterImpl(const char* name) {
-  auto reg = [&](const char* workload, benchmark::internal::Function* fn) {
-    benchmark::RegisterBenchmark((std::string(workload) + "/" + name).c_str(), fn)
+// Registers `workload` for every implementation, next to each other, so that
+// peers are measured close in time (and --benchmark_enable_random_interleaving
+// can mix their repetitions).
+template <Kind kKind>
+void RegisterWorkload(const char* workload) {
+  auto reg = [&](const char* impl, benchmark::internal::Function* fn) {
+    benchmark::RegisterBenchmark((std::string(workload) + "/" + impl).c_str(), fn)
         ->Threads(1)
         ->Threads(2)
         ->UseRealTime();
   };
-  reg("get-hit", &BM_Cache<Impl, Kind::kGetHit>);
-  reg("get-miss", &BM_Cache<Impl, Kind::kGetMiss>);
-  reg("put", &BM_Cache<Impl, Kind::kPut>);
-  reg("mix", &BM_Cache<Impl, Kind::kMix>);
-  benchmark::RegisterBenchmark((std::string("overhead/") + name).c_str(), &BM_Overhead<Impl>)
+  reg("adaptrt", &BM_Cache<AdaptrtLru, kKind>);
+  reg("rocksdb_lru", &BM_Cache<RocksLru, kKind>);
+  reg("rocksdb_hcc", &BM_Cache<RocksHcc, kKind>);
+  reg("mutex_lru", &BM_Cache<MutexLru, kKind>);
+}
+
+template <typename Impl>
+void RegisterOverhead(const char* impl) {
+  benchmark::RegisterBenchmark((std::string("overhead/") + impl).c_str(), &BM_Overhead<Impl>)
       ->Iterations(1);
 }
 
@@ -361,10 +368,14 @@ void RegisterImpl(const char* name) {
 
 int main(int argc, char** argv) {
   GetWorkload();
-  RegisterImpl<AdaptrtLru>("adaptrt");
-  RegisterImpl<RocksLru>("rocksdb_lru");
-  RegisterImpl<RocksHcc>("rocksdb_hcc");
-  RegisterImpl<MutexLru>("mutex_lru");
+  RegisterWorkload<Kind::kGetHit>("get-hit");
+  RegisterWorkload<Kind::kGetMiss>("get-miss");
+  RegisterWorkload<Kind::kPut>("put");
+  RegisterWorkload<Kind::kMix>("mix");
+  RegisterOverhead<AdaptrtLru>("adaptrt");
+  RegisterOverhead<RocksLru>("rocksdb_lru");
+  RegisterOverhead<RocksHcc>("rocksdb_hcc");
+  RegisterOverhead<MutexLru>("mutex_lru");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
