@@ -283,6 +283,7 @@ class Cache {
     std::atomic<std::uint64_t> evictions{0};
     std::atomic<std::uint64_t> expirations{0};
     std::atomic<std::uint64_t> erasures{0};
+    std::atomic<std::uint64_t> replacements{0};
     std::atomic<std::uint64_t> rejections{0};
     std::atomic<std::uint64_t> usage_atomic{0};
     std::atomic<std::uint64_t> entries_atomic{0};
@@ -530,6 +531,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
       s.usage += entry->charge;
       s.index.insert(entry);
       Count(s.insertions);
+      if (replaced != nullptr) Count(s.replacements);
     }
     PublishLocked(s);
   }
@@ -692,6 +694,7 @@ CacheStats Cache<K, V>::Stats() const {
     stats.evictions += s->evictions.load(std::memory_order_relaxed);
     stats.expirations += s->expirations.load(std::memory_order_relaxed);
     stats.erasures += s->erasures.load(std::memory_order_relaxed);
+    stats.replacements += s->replacements.load(std::memory_order_relaxed);
     stats.rejections += s->rejections.load(std::memory_order_relaxed);
     stats.bytes += s->usage_atomic.load(std::memory_order_relaxed);
     stats.entries += s->entries_atomic.load(std::memory_order_relaxed);

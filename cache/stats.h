@@ -19,11 +19,16 @@ struct CacheStats {
   std::uint64_t insertions = 0;   // entries added (Put, overwrite, computed)
   std::uint64_t evictions = 0;    // entries removed by capacity (the policy)
   std::uint64_t expirations = 0;  // entries removed because their TTL passed
-  std::uint64_t erasures = 0;     // entries removed by Erase/Extract
+  std::uint64_t erasures = 0;     // entries removed by Erase (or by a
+                                  // refused Put of their key)
+  std::uint64_t replacements = 0; // entries replaced by a Put of their key
   std::uint64_t rejections = 0;   // Puts refused (entry larger than a shard)
   std::uint64_t bytes = 0;        // total charge of resident entries
   std::uint64_t entries = 0;      // resident entries
   std::uint64_t capacity = 0;     // capacity in charge units (bytes)
+
+  // Consistency, exact when traffic is quiescent:
+  //   insertions == entries + evictions + expirations + erasures + replacements
 
   // hits / (hits + misses), 0 when there was no lookup.
   double hit_ratio() const {
