@@ -112,6 +112,17 @@ class Cache {
   static constexpr std::size_t kEntryOverheadBytes =
       (sizeof(Entry) - sizeof(K) - sizeof(V)) + 16 + (17 * 16 + 6) / 7;
 
+  // The bytes one entry's allocation requests (entry, key, value and the
+  // shared_ptr control block in one block), before allocator rounding.
+#if defined(__GLIBCXX__)
+  static constexpr std::size_t kEntryBlockBytes =
+      sizeof(std::_Sp_counted_ptr_inplace<
+             Entry, cache_internal::EntryAllocator<Entry>,
+             __gnu_cxx::_S_atomic>);
+#else
+  static constexpr std::size_t kEntryBlockBytes = sizeof(Entry) + 16;
+#endif
+
   // Validates `options` and builds the cache.
   // Errors: InvalidArgument for capacity 0 or shard_bits outside [-1, 16].
   static absl::StatusOr<std::unique_ptr<Cache>> Create(Options options) {
@@ -204,6 +215,12 @@ class Cache {
   // Applies every recorded hit to the policies now (normally done lazily).
   // Useful before inspecting eviction order in tests.
   void ApplyPendingAccesses();
+
+  // Bytes held by the cache's own structures: entry blocks as the entry
+  // allocator rounds them, plus the index tables at their current size.
+  // Excludes heap buffers that keys and values own (e.g. long strings) and
+  // entries only readers still hold. Takes each shard's lock shared: O(shards).
+  std::size_t ApproximateMemoryUsage() const;
 
   int shard_count() const { return static_cast<int>(shards_.size()); }
   PolicyKind policy() const { return options_.policy; }
@@ -701,6 +718,23 @@ CacheStats Cache<K, V>::Stats() const {
   }
   stats.capacity = capacity();
   return stats;
+}
+
+template <typename K, typename V>
+std::size_t Cache<K, V>::ApproximateMemoryUsage() const {
+  static const std::size_t block = [] {
+    void* probe = cache_internal::AllocateEntry(kEntryBlockBytes);
+    const std::size_t bytes = cache_internal::AllocatedSize(probe);
+    cache_internal::FreeEntry(probe, kEntryBlockBytes);
+    return bytes;
+  }();
+  std::size_t total = 0;
+  for (const auto& s : shards_) {
+    std::shared_lock<std::shared_mutex> lock(s->mu);
+    total += s->index.size() * block +
+             s->index.capacity() * (sizeof(std::shared_ptr<Entry>) + 1);
+  }
+  return total;
 }
 
 template <typename K, typename V>
