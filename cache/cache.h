@@ -148,6 +148,36 @@ class Cache {
     return Lookup(ShardFor(hash), key, hash, /*count_miss=*/true);
   }
 
+  // Calls fn(const V&) with the value for `key` and returns true, or returns
+  // false on a miss. Counts and records like Get, but hands out no
+  // shared_ptr (two atomic operations fewer): the fastest read.
+  // REQUIRES: fn is short and does not call into this cache (it runs under
+  // the shard's lock: shared, or exclusive with exact_access_order).
+  template <typename Fn>
+  bool Read(const K& key, Fn&& fn);
+
+  // Removes `key` and returns its value (null if absent or expired). Counted
+  // as an erasure; the eviction listener is not called. For moving an entry
+  // to another cache (promotion) without a window where both or neither
+  // holds it.
+  ValuePtr Extract(const K& key) {
+    const std::uint64_t hash = HashOf(key);
+    Shard& s = ShardFor(hash);
+    std::shared_ptr<Entry> removed;
+    {
+      std::unique_lock<std::shared_mutex> lock(s.mu);
+      auto it = s.index.find(Probe(key, hash));
+      if (it == s.index.end()) return nullptr;
+      DrainLocked(s);
+      const bool expired = Expired(**it);
+      removed = RemoveLocked(s, it);
+      Count(expired ? s.expirations : s.erasures);
+      PublishLocked(s);
+      if (expired) removed.reset();
+    }
+    return removed == nullptr ? nullptr : ValueOf(removed);
+  }
+
   // Whether `key` is resident and not expired. Neither counts nor records
   // an access.
   bool Contains(const K& key) const {
@@ -487,6 +517,46 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
     }
   }
   return nullptr;
+}
+
+template <typename K, typename V>
+template <typename Fn>
+bool Cache<K, V>::Read(const K& key, Fn&& fn) {
+  const std::uint64_t hash = HashOf(key);
+  Shard& s = ShardFor(hash);
+  if (!options_.exact_access_order) {
+    bool drain = false;
+    {
+      std::shared_lock<std::shared_mutex> lock(s.mu);
+      auto it = s.index.find(Probe(key, hash));
+      if (it != s.index.end() && !Expired(**it)) {
+        const Entry& entry = **it;
+        drain = s.read_buffer.Record(it->get());
+        fn(entry.value);
+      } else {
+        lock.unlock();
+        Count(s.misses);
+        return false;
+      }
+    }
+    if (drain) {
+      std::unique_lock<std::shared_mutex> writer(s.mu, std::try_to_lock);
+      if (writer.owns_lock()) DrainLocked(s);
+    }
+    return true;
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(s.mu);
+    auto it = s.index.find(Probe(key, hash));
+    if (it != s.index.end() && !Expired(**it)) {
+      s.policy->OnAccess(it->get());
+      Count(s.exact_hits);
+      fn(static_cast<const V&>((*it)->value));
+      return true;
+    }
+  }
+  // A miss, or an expired entry that Lookup removes.
+  return Lookup(s, key, hash, /*count_miss=*/true) != nullptr;
 }
 
 template <typename K, typename V>
