@@ -362,6 +362,43 @@ TEST(CacheTest, ListenerMayCallIntoCaches) {
   for (std::uint64_t k = 0; k < 3; ++k) EXPECT_EQ(*l2->Get(k), int(k));
 }
 
+TEST(CacheTest, ReadVisitsTheValueWithoutHandingItOut) {
+  for (bool exact : {true, false}) {
+    auto c = MakeUnit(3, PolicyKind::kLru, exact);
+    for (std::uint64_t k : {1, 2, 3}) ASSERT_TRUE(c->Put(k, int(k) * 7).ok());
+    int seen = 0;
+    EXPECT_TRUE(c->Read(1, [&seen](const int& v) { seen = v; }));
+    EXPECT_EQ(seen, 7);
+    EXPECT_FALSE(c->Read(9, [&seen](const int&) { seen = -1; }));
+    EXPECT_EQ(seen, 7);
+    ASSERT_TRUE(c->Put(4, 28).ok());  // Read counted as a use of 1: 2 goes
+    EXPECT_TRUE(c->Contains(1));
+    EXPECT_FALSE(c->Contains(2));
+    const CacheStats s = c->Stats();
+    EXPECT_EQ(s.hits, 1u);
+    EXPECT_EQ(s.misses, 1u);
+  }
+}
+
+TEST(CacheTest, ExtractRemovesAndReturnsTheValue) {
+  std::vector<std::uint64_t> evicted;
+  auto options = UnitOptions(4, PolicyKind::kArc);
+  options.eviction_listener = [&evicted](const std::uint64_t& k,
+                                         const std::shared_ptr<const int>&,
+                                         std::size_t) { evicted.push_back(k); };
+  auto c = *IntCache::Create(options);
+  ASSERT_TRUE(c->Put(5, 50).ok());
+  std::shared_ptr<const int> v = c->Extract(5);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(*v, 50);
+  EXPECT_FALSE(c->Contains(5));
+  EXPECT_EQ(c->Extract(5), nullptr);
+  EXPECT_TRUE(evicted.empty());
+  const CacheStats s = c->Stats();
+  EXPECT_EQ(s.erasures, 1u);
+  EXPECT_EQ(s.entries, 0u);
+}
+
 TEST(CacheTest, StatsAreConsistent) {
   auto c = MakeUnit(50, PolicyKind::kArc, false);
   std::uint64_t x = 7;
