@@ -504,7 +504,13 @@ TaskNode* Executor::FindTaskForHelper() {
   sched_internal::ThreadContext& ctx = sched_internal::tls_context;
   if (ctx.executor == this) {
     if (TaskNode* t = ctx.slot->deque.Pop()) return t;
+    if (sched_internal::tls_help_depth >= sched_internal::kMaxWorkerHelpDepth) {
+      return nullptr;
+    }
     return StealSweep(ctx.slot, &ctx.slot->rng);
+  }
+  if (sched_internal::tls_help_depth >= sched_internal::kMaxExternalHelpDepth) {
+    return nullptr;
   }
   thread_local uint64_t rng = 0;
   if (rng == 0) rng = (static_cast<uint64_t>(ShardHint(ctx)) << 32) | 0x9e37u;

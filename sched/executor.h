@@ -189,7 +189,8 @@ class Executor {
   void WakeSlot(sched_internal::WorkerSlot* slot);
 
   // For TaskGroup::Wait: finds a task the calling thread may run (own deque
-  // first on a worker, then the injector, then stealing), or nullptr.
+  // first on a worker, then stealing and the injector unless the thread is
+  // already nested kMax*HelpDepth deep), or nullptr.
   sched_internal::TaskNode* FindTaskForHelper();
   void RunHelped(sched_internal::TaskNode* task);
 

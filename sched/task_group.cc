@@ -39,7 +39,9 @@ void TaskGroup::Wait() {
     uint32_t s = state_.load(std::memory_order_acquire);
     if ((s >> 1) == 0) break;
     if (sched_internal::TaskNode* task = executor_->FindTaskForHelper()) {
+      ++sched_internal::tls_help_depth;
       executor_->RunHelped(task);
+      --sched_internal::tls_help_depth;
       spins = 0;
       timeout_ns = 20'000;
       continue;

@@ -81,6 +81,13 @@ struct ThreadContext {
 };
 inline thread_local ThreadContext tls_context;
 
+// How many tasks this thread is running nested inside TaskGroup::Wait.
+// Stealing while waiting stops at a bound so the stack stays bounded (a
+// worker still pops its own deque, which holds the waiter's descendants).
+inline thread_local int tls_help_depth = 0;
+inline constexpr int kMaxWorkerHelpDepth = 64;
+inline constexpr int kMaxExternalHelpDepth = 8;
+
 }  // namespace adaptrt::sched_internal
 
 #endif  // ADAPTRT_SCHED_INTERNAL_WORKER_H_
