@@ -162,9 +162,12 @@ class Executor {
     NotifyWork();
   }
 
+  // Both loads come after the caller's seq_cst push (any order is correct);
+  // idle_count_ first because it changes rarely while workers are busy,
+  // whereas searching_ changes on every steal.
   void NotifyWork() {
-    if (searching_.load(std::memory_order_seq_cst) == 0 &&
-        idle_count_.load(std::memory_order_seq_cst) > 0) {
+    if (idle_count_.load(std::memory_order_seq_cst) > 0 &&
+        searching_.load(std::memory_order_seq_cst) == 0) {
       WakeOne();
     }
   }

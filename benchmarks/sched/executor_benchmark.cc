@@ -91,13 +91,15 @@ class MutexPool {
     }
     cv_.notify_one();
   }
+  // For a waiting task: runs the newest queued task (depth-first, so the
+  // nesting stays bounded, as fork/join on such a pool requires).
   bool TryRunOne() {
     std::function<void()> task;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (tasks_.empty()) return false;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+      task = std::move(tasks_.back());
+      tasks_.pop_back();
     }
     task();
     return true;
@@ -133,8 +135,15 @@ class MutexGroup {
     });
   }
   void Wait() {
+    thread_local int depth = 0;
     while (pending_.load(std::memory_order_acquire) != 0) {
-      if (!pool_.TryRunOne()) std::this_thread::yield();
+      if (depth < 256) {
+        ++depth;
+        const bool ran = pool_.TryRunOne();
+        --depth;
+        if (ran) continue;
+      }
+      std::this_thread::yield();
     }
   }
 
@@ -156,6 +165,15 @@ std::unique_ptr<Executor> MakeExecutor(int n) {
 template <typename F>
 void RunOn(Executor& e, F fn) {
   (*e.Submit(fn)).get();
+}
+
+// Reports adaptrt's steal and park counts per iteration.
+void ReportSteals(benchmark::State& state, const Executor& e) {
+  const adaptrt::sched::ExecutorStats s = e.Stats();
+  state.counters["steals"] = benchmark::Counter(
+      static_cast<double>(s.total.steals), benchmark::Counter::kAvgIterations);
+  state.counters["parks"] = benchmark::Counter(
+      static_cast<double>(s.total.parks), benchmark::Counter::kAvgIterations);
 }
 
 // Small CPU-bound work the compiler cannot drop.
@@ -210,6 +228,7 @@ void BM_FibAdaptrt(benchmark::State& state) {
     RunOn(*e, [&] { r = FibAdaptrt(*e, kFibN); });
     benchmark::DoNotOptimize(r);
   }
+  ReportSteals(state, *e);
 }
 
 void BM_FibTbb(benchmark::State& state) {
@@ -242,6 +261,7 @@ void BM_EmptySpawnAdaptrt(benchmark::State& state) {
     });
   }
   state.SetItemsProcessed(state.iterations() * kSpawns);
+  ReportSteals(state, *e);
 }
 
 void BM_EmptySpawnTbb(benchmark::State& state) {
@@ -279,6 +299,7 @@ void BM_SkewedAdaptrt(benchmark::State& state) {
       g.Wait();
     });
   }
+  ReportSteals(state, *e);
 }
 
 void BM_SkewedTbb(benchmark::State& state) {
@@ -334,6 +355,7 @@ void BM_ReduceAdaptrt(benchmark::State& state) {
     benchmark::DoNotOptimize(r);
   }
   state.SetBytesProcessed(state.iterations() * kReduceN * 8);
+  ReportSteals(state, *e);
 }
 
 void BM_ReduceTbb(benchmark::State& state) {
@@ -389,6 +411,7 @@ void BM_NestedAdaptrt(benchmark::State& state) {
       });
     });
   }
+  ReportSteals(state, *e);
 }
 
 void BM_NestedTbb(benchmark::State& state) {

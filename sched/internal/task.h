@@ -5,8 +5,9 @@
 //                AllocateTaskNode/FreeTaskNode use thread-local caches and are
 //                safe from any thread (a node may be freed on another thread
 //                than the one that allocated it).
-// Complexity:    O(1); no heap allocation per task in steady state when the
-//                callable fits kInlineBytes (larger callables are boxed once).
+// Complexity:    O(1) amortized; no heap allocation per task in steady
+//                state when the callable fits kInlineBytes (larger callables
+//                are boxed in a separate allocation).
 // Ownership:     MakeTask returns a node that owns its callable; RunTask and
 //                CancelTask destroy the callable and free the node.
 // Errors:        the callable must not let exceptions escape (the wrappers in
@@ -17,9 +18,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace adaptrt::sched_internal {
 
@@ -42,7 +45,13 @@ struct TaskNode {
 };
 static_assert(sizeof(TaskNode) == kTaskNodeBytes);
 
-// Per-thread cache of free nodes. Sanitizer builds bypass it so ASan sees
+// Node allocation: a per-thread cache in front of a global depot of
+// "magazines" (chains of kMagazine free nodes), refilled from blocks of
+// kMagazine nodes allocated at once. A thread that frees more than it
+// allocates (a consumer) returns whole magazines to the depot; a producer
+// takes them back, so producer/consumer pairs recycle the same nodes. Blocks
+// are never returned to the system (memory is bounded by the peak number of
+// live tasks plus the caches). Sanitizer builds bypass all of it so ASan sees
 // every node's lifetime.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool kUseNodeCache = false;
@@ -50,40 +59,80 @@ inline constexpr bool kUseNodeCache = false;
 inline constexpr bool kUseNodeCache = true;
 #endif
 
+inline constexpr int kMagazine = 256;
+
+class NodeDepot {
+ public:
+  struct Magazine {
+    TaskNode* head;
+    int count;
+  };
+  // Returns a magazine, or {nullptr, 0} if the depot is empty.
+  Magazine Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (magazines_.empty()) return {nullptr, 0};
+    Magazine m = magazines_.back();
+    magazines_.pop_back();
+    return m;
+  }
+  void Put(Magazine m) {
+    std::lock_guard<std::mutex> lock(mu_);
+    magazines_.push_back(m);
+  }
+  static NodeDepot& Get() {
+    static NodeDepot* depot = new NodeDepot();  // lives until process exit
+    return *depot;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Magazine> magazines_;
+};
+
 class NodeCache {
  public:
-  static constexpr int kCapacity = 1024;
   NodeCache() = default;
   NodeCache(const NodeCache&) = delete;
   NodeCache& operator=(const NodeCache&) = delete;
   ~NodeCache() {
-    while (head_ != nullptr) {
-      TaskNode* n = head_;
-      head_ = n->next;
-      ::operator delete(n, std::align_val_t{16});
-    }
+    if (head_ != nullptr) NodeDepot::Get().Put({head_, size_});
   }
   TaskNode* Allocate() {
-    if (head_ != nullptr) {
-      TaskNode* n = head_;
-      head_ = n->next;
-      --size_;
-      return n;
-    }
-    return static_cast<TaskNode*>(
-        ::operator new(sizeof(TaskNode), std::align_val_t{16}));
+    if (head_ == nullptr) Refill();
+    TaskNode* n = head_;
+    head_ = n->next;
+    --size_;
+    return n;
   }
   void Free(TaskNode* n) {
-    if (size_ < kCapacity) {
-      n->next = head_;
-      head_ = n;
-      ++size_;
-      return;
-    }
-    ::operator delete(n, std::align_val_t{16});
+    n->next = head_;
+    head_ = n;
+    if (++size_ >= 2 * kMagazine) SpillMagazine();
   }
 
  private:
+  void Refill() {
+    NodeDepot::Magazine m = NodeDepot::Get().Take();
+    if (m.head == nullptr) {
+      auto* block = static_cast<TaskNode*>(::operator new(
+          kMagazine * sizeof(TaskNode), std::align_val_t{64}));
+      for (int i = 0; i < kMagazine - 1; ++i) block[i].next = &block[i + 1];
+      block[kMagazine - 1].next = nullptr;
+      m = {block, kMagazine};
+    }
+    head_ = m.head;
+    size_ = m.count;
+  }
+  void SpillMagazine() {
+    TaskNode* first = head_;
+    TaskNode* last = head_;
+    for (int i = 1; i < kMagazine; ++i) last = last->next;
+    head_ = last->next;
+    last->next = nullptr;
+    size_ -= kMagazine;
+    NodeDepot::Get().Put({first, kMagazine});
+  }
+
   TaskNode* head_ = nullptr;
   int size_ = 0;
 };

@@ -35,9 +35,13 @@ class WorkStealingDeque {
   // Owner only. Pushes at the bottom; grows when full.
   void Push(TaskNode* task) {
     const int64_t b = bottom_.load(std::memory_order_relaxed);
-    const int64_t t = top_.load(std::memory_order_acquire);
     Array* a = array_.load(std::memory_order_relaxed);
-    if (b - t > a->mask) a = Grow(a, t, b);
+    // top_ only grows, so a stale copy over-estimates the size: re-read the
+    // thieves' cache line only when the array might be full.
+    if (b - owner_top_ > a->mask) {
+      owner_top_ = top_.load(std::memory_order_acquire);
+      if (b - owner_top_ > a->mask) a = Grow(a, owner_top_, b);
+    }
     a->Put(b, task);
     // Lê et al.: release fence + relaxed store. The seq_cst store also
     // orders this push before the caller's wake-up check (executor.cc).
@@ -118,6 +122,7 @@ class WorkStealingDeque {
   alignas(64) std::atomic<int64_t> top_{0};
   alignas(64) std::atomic<int64_t> bottom_{0};
   std::atomic<Array*> array_;
+  int64_t owner_top_ = 0;  // owner only: a lower bound of top_
   std::vector<std::unique_ptr<Array>> arrays_;  // owner only; current + retired
 };
 
