@@ -10,7 +10,10 @@
 //               static chunks on the mutex pool)
 //   nested      64 outer parallel iterations, each an inner parallel loop of
 //               1024 small items
-//   resize      adaptrt only: Resize(n -> n + 1 -> n) round trip
+//   resize      adaptrt only: Resize(n -> n + 1 -> n) round trip (a grow
+//               that follows a shrink keeps the not-yet-retired thread)
+//   resize_settled  the same, waiting each time until the extra worker has
+//               really started and then exited
 // Thread counts: adaptrt runs the workload inside one Submitted task on n
 // workers (the caller only waits, like tbb::task_arena::execute, whose caller
 // is one of the arena's n threads); the mutex pool has n threads and its
@@ -137,7 +140,7 @@ class MutexGroup {
   void Wait() {
     thread_local int depth = 0;
     while (pending_.load(std::memory_order_acquire) != 0) {
-      if (depth < 256) {
+      if (depth < 4096) {  // bounds the stack (about 2 MB)
         ++depth;
         const bool ran = pool_.TryRunOne();
         --depth;
@@ -459,6 +462,25 @@ void BM_ResizeAdaptrt(benchmark::State& state) {
   }
 }
 
+// Resize(n + 1) then Resize(n), each time waiting until the worker has really
+// started / exited (thread start, retirement hand-over, exit).
+int ActiveWorkers(const Executor& e) {
+  int n = 0;
+  for (const auto& w : e.Stats().workers) n += w.active ? 1 : 0;
+  return n;
+}
+
+void BM_ResizeSettledAdaptrt(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  auto e = MakeExecutor(n);
+  for (auto _ : state) {
+    (void)e->Resize(n + 1);
+    while (ActiveWorkers(*e) != n + 1) std::this_thread::yield();
+    (void)e->Resize(n);
+    while (ActiveWorkers(*e) != n) std::this_thread::yield();
+  }
+}
+
 #define SCHED_BENCH(fn, name)                                       \
   BENCHMARK(fn)->Name(name)->ArgName("threads")->Arg(1)->Arg(2)     \
       ->UseRealTime()->Unit(benchmark::kMillisecond)
@@ -480,6 +502,9 @@ SCHED_BENCH(BM_NestedTbb, "nested/tbb");
 SCHED_BENCH(BM_NestedMutex, "nested/mutex_pool");
 BENCHMARK(BM_ResizeAdaptrt)->Name("resize/adaptrt")->ArgName("threads")
     ->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ResizeSettledAdaptrt)->Name("resize_settled/adaptrt")
+    ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
