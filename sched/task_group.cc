@@ -2,7 +2,10 @@
 //
 // Design: state_ packs 2 * pending + a waiter bit in one 32-bit futex word.
 // Run adds 2 (relaxed: the task that subtracts is published to its runner
-// through the deque/injector, which orders the add before the subtract).
+// through the deque/injector, which orders the add before the subtract); the
+// constructing thread adds in batches of kCreditBatch and returns the unused
+// part first thing in Wait, so pending is over-counted until then (a task
+// can never see it reach 0 early) and exact afterwards.
 // Done subtracts 2 with acq_rel: every write of a finished task happens
 // before the waiter's acquire load that sees pending == 0. The waiter first
 // helps (runs any task it can find), spins briefly, then sets the waiter bit
@@ -13,11 +16,12 @@
 #include "sched/task_group.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace adaptrt::sched {
 
 TaskGroup::~TaskGroup() {
-  if ((state_.load(std::memory_order_acquire) >> 1) != 0) {
+  if (credits_ != 0 || (state_.load(std::memory_order_acquire) >> 1) != 0) {
     try {
       Wait();
     } catch (...) {
@@ -32,10 +36,18 @@ void TaskGroup::RecordException(std::exception_ptr e) noexcept {
 }
 
 void TaskGroup::Wait() {
+  assert(&sched_internal::tls_context == owner_);
   constexpr int kSpins = 128;
   int spins = 0;
   int64_t timeout_ns = 20'000;
   for (;;) {
+    // Give back the unused reservation (also after helped tasks that Run on
+    // this group from this thread): from here on state_ is exact.
+    if (credits_ != 0) {
+      state_.fetch_sub(2 * credits_, std::memory_order_acq_rel);
+      credits_ = 0;
+    }
+    next_batch_ = 1;
     uint32_t s = state_.load(std::memory_order_acquire);
     if ((s >> 1) == 0) break;
     if (sched_internal::TaskNode* task = executor_->FindTaskForHelper()) {

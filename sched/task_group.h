@@ -10,6 +10,7 @@
 //                from the group's own tasks. Wait by one thread at a time.
 // Complexity:    Run O(1) (one pooled node, no heap allocation for callables
 //                of up to 40 bytes); Wait O(tasks it helps with).
+//                Wait must be called on the thread that created the group.
 // Ownership:     the group must outlive its tasks: destroy it only after
 //                Wait() (the destructor calls Wait() and drops exceptions).
 // Errors:        Wait() rethrows the first exception a task threw (others
@@ -35,7 +36,8 @@ namespace adaptrt::sched {
 
 class TaskGroup {
  public:
-  explicit TaskGroup(Executor& executor) : executor_(&executor) {}
+  explicit TaskGroup(Executor& executor)
+      : executor_(&executor), owner_(&sched_internal::tls_context) {}
   ~TaskGroup();
   TaskGroup(const TaskGroup&) = delete;
   TaskGroup& operator=(const TaskGroup&) = delete;
@@ -45,6 +47,7 @@ class TaskGroup {
 
   // Blocks until all tasks of the group finished, running queued tasks in
   // the meantime; rethrows the first task exception (see Errors).
+  // REQUIRES: called on the thread that constructed the group.
   void Wait();
 
   Executor& executor() const { return *executor_; }
@@ -54,6 +57,24 @@ class TaskGroup {
   friend class GroupTask;
 
   void RecordException(std::exception_ptr e) noexcept;
+
+  // Counts one more pending task. The constructing thread reserves counts in
+  // doubling batches up to kCreditBatch (about one RMW per kCreditBatch Runs,
+  // so it does not fight the thieves' Done() for the cache line on every
+  // spawn) and returns the unused ones in Wait(); other threads add one at a
+  // time.
+  void Reserve() {
+    if (&sched_internal::tls_context == owner_) {
+      if (credits_ == 0) {  // batches 1, 2, 4, ... kCreditBatch: a group
+        state_.fetch_add(2 * next_batch_, std::memory_order_relaxed);
+        credits_ = next_batch_;  // with one Run (fib) costs one RMW
+        if (next_batch_ < kCreditBatch) next_batch_ *= 2;
+      }
+      --credits_;
+    } else {
+      state_.fetch_add(2, std::memory_order_relaxed);
+    }
+  }
   // Called once per task, last thing it does with the group.
   void Done() noexcept {
     // state_ = 2 * pending + waiter bit. A waiter sleeps on state_ only with
@@ -63,7 +84,12 @@ class TaskGroup {
     if (old == 3) sched_internal::FutexWake(&state_, 1 << 30);
   }
 
+  static constexpr uint32_t kCreditBatch = 64;
+
   Executor* const executor_;
+  const void* const owner_;  // &tls_context of the constructing thread
+  uint32_t credits_ = 0;     // owner only: reserved, not yet used counts
+  uint32_t next_batch_ = 1;  // owner only
   std::atomic<uint32_t> state_{0};
   std::atomic<bool> has_error_{false};
   std::mutex error_mu_;
@@ -108,7 +134,7 @@ template <typename F>
 void TaskGroup::Run(F&& fn) {
   using Fn = std::decay_t<F>;
   if (executor_->InWorker()) {
-    state_.fetch_add(2, std::memory_order_relaxed);
+    Reserve();
     executor_->Schedule(
         sched_internal::MakeTask<GroupTask<Fn>>(this, std::forward<F>(fn)));
     return;
@@ -122,7 +148,7 @@ void TaskGroup::Run(F&& fn) {
     }
     return;
   }
-  state_.fetch_add(2, std::memory_order_relaxed);
+  Reserve();
   executor_->Schedule(
       sched_internal::MakeTask<GroupTask<Fn>>(this, std::forward<F>(fn)));
   executor_->EndExternalSubmit();

@@ -127,6 +127,27 @@ TEST_P(TaskGroupTest, ParallelForRethrows) {
                std::runtime_error);
 }
 
+TEST_P(TaskGroupTest, BatchedReservationsAreReturned) {
+  // The creating thread reserves pending counts in batches; Wait must return
+  // the unused ones (exercised with odd counts, reuse, and Runs made by the
+  // group's own tasks on other threads and on the waiting thread).
+  auto e = MakeExecutor(GetParam());
+  std::atomic<int> ran{0};
+  TaskGroup g(*e);
+  for (int round = 1; round <= 5; ++round) {
+    const int n = round * 37;
+    for (int i = 0; i < n; ++i) {
+      g.Run([&, i] {
+        ran.fetch_add(1);
+        if (i % 10 == 0) g.Run([&] { ran.fetch_add(1); });
+      });
+    }
+    g.Wait();
+    EXPECT_EQ(ran.load(), n + (n + 9) / 10);
+    ran.store(0);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, TaskGroupTest, ::testing::Values(1, 2, 4));
 
 TEST(TaskGroupRunAfterShutdownTest, RunsInline) {
