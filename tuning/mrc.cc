@@ -101,7 +101,9 @@ std::optional<double> MissRatioCurve::CapacityFor(double miss_ratio) const {
 MissRatioCurve MissRatioCurve::ConvexHull() const {
   std::vector<Point> hull = {{0, 1}};
   for (const Point& p : points_) {
-    while (hull.size() >= 2 && Cross(hull[hull.size() - 2], hull.back(), p) <= 0) {
+    // Pop strictly non-convex vertices; collinear ones stay (they are real
+    // points of the curve, useful to the decisions).
+    while (hull.size() >= 2 && Cross(hull[hull.size() - 2], hull.back(), p) < -1e-12) {
       hull.pop_back();
     }
     hull.push_back(p);
@@ -113,6 +115,12 @@ MissRatioCurve MissRatioCurve::ConvexHull() const {
   MissRatioCurve curve;
   curve.points_ = std::move(hull);
   curve.interpolate_ = true;
+  return curve;
+}
+
+MissRatioCurve MissRatioCurve::Scaled(double factor) const {
+  MissRatioCurve curve = *this;
+  for (Point& p : curve.points_) p.capacity *= factor;
   return curve;
 }
 

@@ -60,6 +60,9 @@ class MissRatioCurve {
   // The lower convex hull (Talus, HPCA'15): what partitioning can reach; a
   // piecewise-linear curve through the hull's vertices, starting at (0, 1).
   MissRatioCurve ConvexHull() const;
+  // The same curve with every capacity multiplied by `factor` (e.g. 1 / R
+  // for a curve measured on a spatial sample of rate R).
+  MissRatioCurve Scaled(double factor) const;
   absl::Span<const Point> points() const { return points_; }
   bool empty() const { return points_.empty(); }
 
