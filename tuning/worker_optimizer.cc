@@ -342,6 +342,11 @@ int HillClimber::BestMeasured() const {
   return best;
 }
 
+double HillClimber::MeanAt(int workers) const {
+  auto it = stats_.find(workers);
+  return it == stats_.end() ? 0 : it->second.mean;
+}
+
 int HillClimber::best() const {
   if (model_.has_value() && !stats_.empty()) {
     // Trust the model's peak only within the measured range.

@@ -133,6 +133,8 @@ class HillClimber {
   // exists and it was measured, else the best measured mean.
   int best() const;
   std::optional<UslFit> model() const { return model_; }
+  // Mean objective measured at `workers` (within the memory window), or 0.
+  double MeanAt(int workers) const;
 
  private:
   struct Stats {
