@@ -12,11 +12,14 @@
 // lowering the threshold evicts them from the tracker and rescales all
 // weights by new_rate / old_rate, so the histogram always describes a
 // sample of the whole stream at the current rate. Distances are scaled by
-// 1 / R at the time of the reference. Not thread-safe; no atomics.
+// 1 / R at the time of the reference. Weights are stored raw and multiplied
+// by scale_, so a rescale or a decay costs O(1) however large the histogram.
+// Not thread-safe; no atomics.
 
 #include "tuning/mrc.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 
@@ -45,14 +48,20 @@ double Cross(const MissRatioCurve::Point& o, const MissRatioCurve::Point& a,
 // ---------------------------------------------------------------------------
 // MissRatioCurve
 
-MissRatioCurve MissRatioCurve::FromHits(const absl::btree_map<double, double>& hits_by_threshold,
+MissRatioCurve MissRatioCurve::FromHits(std::vector<std::pair<double, double>> hits_by_threshold,
                                         double total) {
   MissRatioCurve curve;
   if (!(total > 0)) return curve;
+  std::sort(hits_by_threshold.begin(), hits_by_threshold.end());
   double hits = 0;
   for (const auto& [threshold, weight] : hits_by_threshold) {
     hits += std::max(weight, 0.0);
-    curve.points_.push_back({threshold, std::clamp(1.0 - hits / total, 0.0, 1.0)});
+    const double miss = std::clamp(1.0 - hits / total, 0.0, 1.0);
+    if (!curve.points_.empty() && curve.points_.back().capacity == threshold) {
+      curve.points_.back().miss_ratio = miss;  // merge equal thresholds
+    } else {
+      curve.points_.push_back({threshold, miss});
+    }
   }
   return curve;
 }
@@ -216,9 +225,10 @@ MissRatioCurve ExactLruCurve(absl::Span<const uint64_t> trace) {
   for (uint64_t key : trace) {
     if (std::optional<uint64_t> d = tracker.Access(key)) by_distance[*d] += 1;
   }
-  absl::btree_map<double, double> hits;
-  for (const auto& [d, weight] : by_distance) hits[static_cast<double>(d) + 1] = weight;
-  return MissRatioCurve::FromHits(hits, static_cast<double>(trace.size()));
+  std::vector<std::pair<double, double>> hits;
+  hits.reserve(by_distance.size());
+  for (const auto& [d, weight] : by_distance) hits.emplace_back(static_cast<double>(d) + 1, weight);
+  return MissRatioCurve::FromHits(std::move(hits), static_cast<double>(trace.size()));
 }
 
 // ---------------------------------------------------------------------------
@@ -236,9 +246,26 @@ bool Shards::Sampled(uint64_t key) const { return HashOf(key) < threshold_; }
 
 void Shards::Rescale(uint64_t new_threshold) {
   const double factor = static_cast<double>(new_threshold) / static_cast<double>(threshold_);
-  for (auto& [threshold, weight] : hits_) weight *= factor;
-  sampled_weight_ *= factor;
   threshold_ = new_threshold;
+  ScaleWeights(factor);
+}
+
+void Shards::ScaleWeights(double factor) {
+  scale_ *= factor;
+  if (scale_ < 1e-100) {  // fold the scale into the raw weights before underflow
+    for (auto& [threshold, weight] : hits_) weight *= scale_;
+    sampled_weight_ *= scale_;
+    scale_ = 1.0;
+  }
+}
+
+uint64_t Shards::Bucket(double scaled_distance) {
+  uint64_t v = static_cast<uint64_t>(std::llround(scaled_distance));
+  if (v > 1024) {
+    const int shift = std::bit_width(v) - 11;  // keep 10-11 significant bits
+    v = ((v >> shift) << shift) + (uint64_t{1} << shift) / 2;
+  }
+  return v + 1;
 }
 
 void Shards::Access(uint64_t key) {
@@ -247,9 +274,10 @@ void Shards::Access(uint64_t key) {
   const uint64_t hash = HashOf(key);
   if (hash >= threshold_) return;
   const double rate = this->rate();
-  sampled_weight_ += 1;
+  const double weight = 1.0 / scale_;
+  sampled_weight_ += weight;
   if (std::optional<uint64_t> d = tracker_.Access(key)) {
-    hits_[std::round(static_cast<double>(*d) / rate) + 1] += 1;
+    hits_[Bucket(static_cast<double>(*d) / rate)] += weight;
   } else if (options_.max_keys > 0) {
     by_hash_.emplace(hash, key);
   }
@@ -266,17 +294,23 @@ void Shards::Access(uint64_t key) {
 }
 
 MissRatioCurve Shards::Curve() const {
-  if (!options_.adjust) return MissRatioCurve::FromHits(hits_, sampled_weight_);
+  std::vector<std::pair<double, double>> hits;
+  hits.reserve(hits_.size());
+  for (const auto& [threshold, weight] : hits_) {
+    hits.emplace_back(static_cast<double>(threshold), weight * scale_);
+  }
+  const double sampled = sampled_weight_ * scale_;
+  if (!options_.adjust) return MissRatioCurve::FromHits(std::move(hits), sampled);
+  // SHARDS_adj: the first bucket absorbs expected minus actual samples.
   const double expected = request_weight_ * rate();
-  absl::btree_map<double, double> hits = hits_;
-  if (!hits.empty()) hits.begin()->second += expected - sampled_weight_;
-  return MissRatioCurve::FromHits(hits, expected);
+  auto first = std::min_element(hits.begin(), hits.end());
+  if (first != hits.end()) first->second += expected - sampled;
+  return MissRatioCurve::FromHits(std::move(hits), expected);
 }
 
 void Shards::Decay(double factor) {
-  factor = std::clamp(factor, 0.0, 1.0);
-  for (auto& [threshold, weight] : hits_) weight *= factor;
-  sampled_weight_ *= factor;
+  factor = std::clamp(factor, 1e-9, 1.0);
+  ScaleWeights(factor);
   request_weight_ *= factor;
 }
 

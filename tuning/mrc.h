@@ -27,7 +27,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/types/span.h"
 
@@ -47,7 +46,7 @@ class MissRatioCurve {
   // `hits_by_threshold`: weight of requests that hit once the capacity reaches
   // the key (a reuse distance + 1); `total`: weight of all requests (cold
   // misses included). Weights below zero are treated as zero.
-  static MissRatioCurve FromHits(const absl::btree_map<double, double>& hits_by_threshold,
+  static MissRatioCurve FromHits(std::vector<std::pair<double, double>> hits_by_threshold,
                                  double total);
   // From explicit points (sorted by capacity; made non-increasing).
   static MissRatioCurve FromPoints(std::vector<Point> points, bool interpolate);
@@ -131,7 +130,7 @@ class Shards {
 
   double rate() const { return static_cast<double>(threshold_) / kModulus; }
   uint64_t requests() const { return requests_; }
-  double sampled_weight() const { return sampled_weight_; }
+  double sampled_weight() const { return sampled_weight_ * scale_; }
   size_t sampled_keys() const { return tracker_.size(); }
   // Whether `key` passes the sampling filter now.
   bool Sampled(uint64_t key) const;
@@ -141,13 +140,19 @@ class Shards {
  private:
   uint64_t HashOf(uint64_t key) const;
   void Rescale(uint64_t new_threshold);
+  void ScaleWeights(double factor);
+  static uint64_t Bucket(double scaled_distance);
 
   ShardsOptions options_;
   uint64_t threshold_;  // sampled iff hash mod kModulus < threshold_
   ReuseDistanceTracker tracker_;
   std::set<std::pair<uint64_t, uint64_t>> by_hash_;  // (hash mod P, key); fixed-size
-  absl::btree_map<double, double> hits_;  // threshold (scaled distance + 1) -> weight
-  double sampled_weight_ = 0;  // every sampled reference, cold included
+  // Threshold (round(distance / R) + 1, kept to ~0.2% relative precision
+  // above 1024) -> raw weight. A hash map: inserts are O(1); Curve() sorts.
+  // Real weights are raw x scale_: rescaling and decay are O(1).
+  absl::flat_hash_map<uint64_t, double> hits_;
+  double sampled_weight_ = 0;  // raw; every sampled reference, cold included
+  double scale_ = 1.0;
   double request_weight_ = 0;  // every reference (decays with the histogram)
   uint64_t requests_ = 0;
 };

@@ -86,8 +86,7 @@ TEST(ExactLruCurve, MatchesAnLruSimulation) {
 
 TEST(MissRatioCurve, HullIsConvexBelowAndReachesTheSamePoints) {
   // A cliff: nothing until 100, everything after.
-  absl::btree_map<double, double> hits = {{10, 1}, {100, 8}};
-  const MissRatioCurve curve = MissRatioCurve::FromHits(hits, 10);
+  const MissRatioCurve curve = MissRatioCurve::FromHits({{100, 8}, {10, 1}}, 10);
   EXPECT_DOUBLE_EQ(curve.MissRatio(50), 0.9);
   EXPECT_DOUBLE_EQ(curve.MissRatio(100), 0.1);
   const MissRatioCurve hull = curve.ConvexHull();
