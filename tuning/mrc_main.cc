@@ -23,8 +23,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
+#include "tuning/cache_tuner.h"
 #include "tuning/internal/trace_reader.h"
 #include "tuning/mrc.h"
+#include "tuning/workload_analyzer.h"
 
 ABSL_FLAG(std::string, trace, "", "trace file");
 ABSL_FLAG(std::string, format, "lirs", "trace format: lis, lirs, keys, be32");
@@ -35,6 +37,11 @@ ABSL_FLAG(std::string, capacities, "",
 ABSL_FLAG(uint64_t, max_keys, 0, "fixed-size SHARDS: at most this many sampled keys");
 ABSL_FLAG(bool, exact, false, "add the exact LRU curve as a third column, MAE on stderr");
 ABSL_FLAG(std::string, policy, "lru", "lru (SHARDS), lru-minisim, arc, lfu");
+ABSL_FLAG(uint64_t, entry_bytes, 0,
+          "with --budget-mb: bytes per entry, to print the cache tuner's tier decision");
+ABSL_FLAG(uint64_t, budget_mb, 0, "cache budget for the tier decision, MB");
+ABSL_FLAG(uint64_t, available_mb, 8192, "available memory the original rule sees, MB");
+ABSL_FLAG(double, target_hit_rate, 0.8, "the tier decision's target");
 
 namespace {
 
@@ -124,6 +131,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "requests %zu, mean absolute error %.4f over %zu capacities\n",
                  trace->size(), t::MeanAbsoluteError(estimate, exact, capacities),
                  capacities.size());
+  }
+  if (absl::GetFlag(FLAGS_entry_bytes) > 0 && absl::GetFlag(FLAGS_budget_mb) > 0) {
+    t::CacheTunerOptions options;
+    options.target_hit_rate = absl::GetFlag(FLAGS_target_hit_rate);
+    const t::CacheDecision d = t::DecideTierSizes(
+        estimate, absl::GetFlag(FLAGS_entry_bytes), absl::GetFlag(FLAGS_budget_mb) << 20,
+        absl::GetFlag(FLAGS_available_mb) << 20, options);
+    std::fprintf(stderr, "tiers: L1 %.1f MB, L2 %.1f MB, L3 %.1f MB; %s\n",
+                 d.sizes.l1_bytes / 1048576.0, d.sizes.l2_bytes / 1048576.0,
+                 d.sizes.l3_bytes / 1048576.0, d.reason.c_str());
+    double loop = 0, half = 0;
+    std::string why;
+    const double distinct = estimate.empty() ? 0 : estimate.points().back().capacity;
+    const t::ReusePattern pattern = t::ClassifyReuse(estimate, distinct, &loop, &half, &why);
+    std::fprintf(stderr, "reuse pattern: %s (%s)\n", t::ReusePatternName(pattern), why.c_str());
   }
   return 0;
 }
