@@ -77,6 +77,7 @@ class DecisionLog {
   uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// Fixed at construction, except `period` (AutoTuner::SetPeriod).
 struct AutoTunerOptions {
   // Loop period. Default 1 s; may change at run time via AutoTuner::SetPeriod.
   absl::Duration period = absl::Seconds(1);

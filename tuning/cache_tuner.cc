@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace adaptrt::tuning {
@@ -132,6 +133,8 @@ std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
   }
   if (sample.mean_entry_bytes > 0) entry_bytes_ = sample.mean_entry_bytes;
   for (uint64_t hash : sample.key_hashes) shards_.Access(hash);
+  hits_since_decision_ += sample.hits;
+  misses_since_decision_ += sample.misses;
   accesses_since_decision_ += static_cast<double>(sample.key_hashes.size()) / sampling_rate_;
   if (accesses_since_decision_ < static_cast<double>(options_.decision_accesses)) {
     return std::nullopt;
@@ -142,6 +145,19 @@ std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
   shards_.Decay(options_.decay);
   CacheDecision d =
       DecideTierSizes(curve, entry_bytes_, budget_bytes, available_bytes, options_.tuner);
+  // Predicted vs measured: what the cache reported since the last decision.
+  if (const uint64_t n = hits_since_decision_ + misses_since_decision_; n > 0) {
+    d.measured_hit_rate = static_cast<double>(hits_since_decision_) / static_cast<double>(n);
+    d.previous_prediction = last_prediction_;
+    absl::StrAppend(&d.reason, absl::StrFormat("; measured hit rate %.1f%% since the last "
+                                               "decision",
+                                               100 * *d.measured_hit_rate));
+    if (last_prediction_.has_value()) {
+      absl::StrAppend(&d.reason, absl::StrFormat(" (predicted %.1f%%)", 100 * *last_prediction_));
+    }
+  }
+  hits_since_decision_ = 0;
+  misses_since_decision_ = 0;
   if (last_.has_value()) {
     const double before = static_cast<double>(last_->total());
     const double after = static_cast<double>(d.sizes.total());
@@ -150,6 +166,7 @@ std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
     }
   }
   last_ = d.sizes;
+  last_prediction_ = d.predicted_hit_rate;
   return d;
 }
 

@@ -47,6 +47,7 @@ struct TierSizes {
   friend bool operator==(const TierSizes&, const TierSizes&) = default;
 };
 
+// Fixed for the life of a decision or controller (none changes at run time).
 struct CacheTunerOptions {
   double target_hit_rate = 0.8;
   // The original rule.
@@ -75,6 +76,10 @@ struct CacheDecision {
   double predicted_hit_rate = 0;     // LRU curve at sizes.total()
   double original_hit_rate = 0;      // LRU curve at original.total()
   bool target_reached = false;
+  // Set by CacheController: the hit rate the cache reported (CacheSample hits
+  // and misses) since the previous decision, and what that decision predicted.
+  std::optional<double> measured_hit_rate;
+  std::optional<double> previous_prediction;
   std::string reason;
 };
 
@@ -84,6 +89,7 @@ CacheDecision DecideTierSizes(const MissRatioCurve& curve, uint64_t entry_bytes,
                               uint64_t budget_bytes, uint64_t available_bytes,
                               const CacheTunerOptions& options = {});
 
+// Fixed at construction.
 struct CacheControllerOptions {
   CacheTunerOptions tuner;
   // The curve's sample: fixed-size SHARDS over the hashes the source sends.
@@ -115,6 +121,9 @@ class CacheController {
   CacheControllerOptions options_;
   Shards shards_;
   double accesses_since_decision_ = 0;
+  uint64_t hits_since_decision_ = 0;
+  uint64_t misses_since_decision_ = 0;
+  std::optional<double> last_prediction_;
   double sampling_rate_ = 1.0;
   uint64_t entry_bytes_;
   std::optional<TierSizes> last_;

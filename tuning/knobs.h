@@ -5,6 +5,8 @@
 //
 // Thread-safety: knob and source implementations must be callable from the
 //                auto-tuner's thread while the cache/executor run elsewhere.
+// Complexity:    a sample should cost O(sampled keys); a knob may do work
+//                proportional to what it evicts or retires.
 // Ownership:     the auto-tuner borrows knobs and sources; their owner keeps
 //                them alive until the auto-tuner is destroyed.
 // Errors:        knobs return absl::Status (e.g. a capacity below the

@@ -103,6 +103,7 @@ class ReuseDistanceTracker {
 // The exact LRU miss-ratio curve of a trace.
 MissRatioCurve ExactLruCurve(absl::Span<const uint64_t> trace);
 
+// Fixed at construction.
 struct ShardsOptions {
   // Sampling rate R in (0, 1]; the initial rate in fixed-size mode.
   double rate = 0.01;

@@ -71,6 +71,7 @@ struct DiskProbeOptions {
   double max_seconds = 2.0;
 };
 
+// Per call.
 struct SystemProfileOptions {
   ProbeRoots roots;
   // The path whose disk is classified (and probed). Default: the working dir.

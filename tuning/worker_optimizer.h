@@ -83,6 +83,7 @@ absl::StatusOr<AmdahlFit> FitAmdahl(absl::Span<const ThroughputSample> samples);
 // At least 3 distinct worker counts (4-6 recommended).
 absl::StatusOr<UslFit> FitUsl(absl::Span<const ThroughputSample> samples);
 
+// Fixed at construction.
 struct HillClimberOptions {
   int min_workers = 1;
   int max_workers = 256;

@@ -86,6 +86,7 @@ struct KeyStreamReport {
   MissRatioCurve lru_curve;
 };
 
+// Fixed at construction.
 struct WorkloadAnalyzerOptions {
   ClassifierOptions classifier;
   size_t top_k = 16;            // hot keys tracked (Space-Saving counters)

@@ -91,6 +91,8 @@ TEST(CacheController, DecidesFromSampledKeysAndScalesBySamplingRate) {
   const auto hash = [](uint64_t k) { return (k + 1) * 0x9e3779b97f4a7c15ull; };
   for (int round = 0; round < 20; ++round) {
     CacheSample s;
+    s.hits = 78;  // what the (imaginary) cache reports for the window
+    s.misses = 22;
     s.mean_entry_bytes = 1024;
     s.key_sampling_rate = 0.25;
     for (int i = 0; i < 100000; ++i) {
@@ -103,6 +105,13 @@ TEST(CacheController, DecidesFromSampledKeysAndScalesBySamplingRate) {
   EXPECT_TRUE(decision->target_reached) << decision->reason;
   // 80% of 40K keys = 32K entries = 31.25 MB.
   EXPECT_NEAR(static_cast<double>(controller.last()->total()) / kMb, 31.25, 2.0)
+      << decision->reason;
+  // Predicted vs measured.
+  EXPECT_EQ(decision->measured_hit_rate, std::optional<double>(0.78));
+  ASSERT_TRUE(decision->previous_prediction.has_value());
+  EXPECT_NEAR(*decision->previous_prediction, 0.8, 0.01);
+  EXPECT_TRUE(absl::StrContains(decision->reason, "measured hit rate 78.0% since the last "
+                                                  "decision (predicted 8"))
       << decision->reason;
 }
 

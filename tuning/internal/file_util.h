@@ -1,7 +1,10 @@
 // file_util.h: small file helpers shared by tuning/ (reading whole files,
 // writing atomically).
 //
-// Thread-safety: thread-safe. Errors: absl::Status naming the path and errno.
+// Thread-safety: thread-safe (concurrent writers of one path: last rename wins).
+// Complexity:    linear in the file size.
+// Ownership:     values only.
+// Errors:        absl::Status naming the path and errno (NotFound for ENOENT).
 
 #ifndef ADAPTRT_TUNING_INTERNAL_FILE_UTIL_H_
 #define ADAPTRT_TUNING_INTERNAL_FILE_UTIL_H_

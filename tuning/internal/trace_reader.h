@@ -13,8 +13,11 @@
 //         are skipped;
 //   be32  binary, big-endian signed 32-bit keys.
 //
-// Thread-safety: thread-safe. Errors: unknown format, unreadable file, or a
-// malformed line (named as path:line).
+// Thread-safety: thread-safe.
+// Complexity:    linear in the file; the whole trace is held in memory.
+// Ownership:     values only.
+// Errors:        unknown format, unreadable file, or a malformed line (named
+//                as path:line).
 
 #ifndef ADAPTRT_TUNING_INTERNAL_TRACE_READER_H_
 #define ADAPTRT_TUNING_INTERNAL_TRACE_READER_H_
