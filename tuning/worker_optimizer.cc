@@ -419,9 +419,11 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
       // Still watch for a regression at the settled count.
       return Hold(absl::StrFormat("settled at %d workers (%.4g/s)", current_, here->mean));
     }
+    // Re-probe wide: points a full step either side keep the model's
+    // curvature (sigma vs kappa) well determined once old points expire.
     phase_ = Phase::kMeasure;
     failed_directions_ = 0;
-    step_ = std::max(1, options_.max_step / 2);
+    step_ = options_.max_step;
   }
 
   if (phase_ == Phase::kProbe) {

@@ -105,7 +105,7 @@ struct HillClimberOptions {
   double cpu_saturation = 0.95;
   double idle_threshold = 0.10;
   // Measurements older than this are forgotten (the workload may change).
-  absl::Duration memory = absl::Seconds(60);
+  absl::Duration memory = absl::Seconds(120);
   // After settling, hold this long before probing again.
   absl::Duration settle_hold = absl::Seconds(10);
   // Consult a USL fit once this many counts are measured (0: never).
