@@ -1,0 +1,513 @@
+// line_counter.cc: cloc 1.96's call_counter, transcribed filter by filter.
+//
+// Design. A file becomes a list of lines (Lines: bytes back to back plus end
+// offsets, reused across files, so steady state allocates nothing). Each of
+// the language's filters reads the current list and writes the next one
+// through a Gate, which is cloc's blank-line removal that follows every
+// filter. The count is then:
+//   total   = lines of the file (cloc's <$IN> lines)
+//   blank   = lines removed by the first blank-line removal
+//   code    = lines left after the last filter (+1 for a #! line, below)
+//   comment = total - blank - code
+//
+// Invariants and cloc rules reproduced (each was checked against cloc 1.96
+// with fixtures; see tests/runtime/analyze/line_counter_test.cc):
+// - Lines end at '\n' only; a last line without '\n' gets one unless it is
+//   exactly "0" (Perl's false string). A byte-order mark (cloc's list) is
+//   dropped from the first line, then one '\r' before each line end.
+// - Blank is /^\s*$/ over [ \t\n\v\f\r]. For languages with an
+//   end-of-line continuation (C, C++, Python, shells...) a blank line stays
+//   (as code) when the previous line of the same list ends with '\'.
+// - kCxxComments is Regexp::Common's C++ comment regex applied globally to
+//   the joined text: `//` to the next '\n' (inclusive) or `/*` to the first
+//   `*/`; no string awareness; an unterminated `/*` matches nothing. Lines
+//   are joined with an extra '\n' unless they end with '\' (so a `//`
+//   comment eats the extra one), then the text is split on '\n', dropping
+//   trailing empty fields. A comment spanning lines merges the code around
+//   it into one line, which is why cloc can count fewer code lines than
+//   lines that hold code.
+// - kCComments: the same with `/* */` only and lines joined as they are.
+// - kDocstringToC: on each line, the leftmost """ or ''' becomes `/*`
+//   (with a u/U prefix) or `*/`, alternately across the file.
+// - kRemoveBetween / kRemoveBetweenBraceNotDollar: remove_between_general
+//   and remove_between_regex('\{[^$]', '}') step by step, including the
+//   dropping of a line whose text before the opening marker is blank.
+// - kReplaceQuotedMarker: Java's replace_between_regex, including its side
+//   effect: its multi-line check reuses \g1, which then names the line's
+//   prefix, not the quote (see ReplaceQuotedMarker).
+// - Scripts: when the first non-blank line starts with "#!" and the filters
+//   removed or changed it, it is counted as code again.
+// No shared state: a LineCounter is used by one thread at a time.
+
+#include "runtime/analyze/line_counter.h"
+
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace adaptrt::analyze {
+namespace {
+
+using Lines = LineCounter::Lines;
+constexpr std::size_t npos = std::string_view::npos;
+
+bool IsSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+bool IsBlank(std::string_view s) {
+  for (unsigned char c : s) {
+    if (!IsSpace(c)) return false;
+  }
+  return true;
+}
+
+// A line split into its text and whether it ends with '\n'.
+struct Line {
+  std::string_view body;
+  bool nl;
+};
+
+Line Split(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') {
+    return {line.substr(0, line.size() - 1), true};
+  }
+  return {line, false};
+}
+
+// /\\$/ on a line: its text ends with a backslash.
+bool EndsWithBackslash(std::string_view body) {
+  return !body.empty() && body.back() == '\\';
+}
+
+void AddLine(Lines* out, std::string_view body, bool nl) {
+  out->bytes.append(body);
+  if (nl) out->bytes.push_back('\n');
+  out->ends.push_back(out->bytes.size());
+}
+
+// cloc's blank-line removal: remove_matches('^\s*$') or, with an
+// end-of-line continuation, remove_matches_2re('^\s*$', '\\$'), where the
+// "previous line" is the previous line of the input, removed or not.
+class Gate {
+ public:
+  Gate(Lines* out, bool continuation) : out_(out), continuation_(continuation) {}
+
+  void Push(std::string_view body, bool nl) {
+    bool keep = !IsBlank(body) || (continuation_ && previous_continues_);
+    previous_continues_ = EndsWithBackslash(body);
+    if (keep) AddLine(out_, body, nl);
+  }
+  void Push(Line line) { Push(line.body, line.nl); }
+
+ private:
+  Lines* out_;
+  bool continuation_;
+  bool previous_continues_ = false;
+};
+
+// cloc's read_file byte-order marks, as its sprintf("%x") keys can match
+// (keys with a leading zero byte never match and are left out).
+std::size_t ByteOrderMarkLength(std::string_view first_line) {
+  auto starts = [&](std::string_view mark) { return first_line.starts_with(mark); };
+  if (starts("\xFE\xFF") || starts("\xFF\xFE")) return 2;
+  if (starts("\xEF\xBB\xBF") || starts("\xF7\x64\x4C") || starts("\xFB\xEE\x28")) {
+    return 3;
+  }
+  if (starts("\x2B\x2F\x76\x38") || starts("\x2B\x2F\x76\x39") ||
+      starts("\x2B\x2F\x76\x2B") || starts("\x2B\x2F\x76\x2F") ||
+      starts("\xDD\x73\x66\x73") || starts("\x84\x31\x95\x33")) {
+    return 4;
+  }
+  return 0;
+}
+
+// Global removal of C/C++ comment regex matches from `text` into `out`.
+void RemoveCComments(std::string_view text, bool line_comments, std::string* out) {
+  out->clear();
+  const std::size_t n = text.size();
+  std::size_t no_close_from = npos;  // no "*/" at or after this position
+  std::size_t i = 0;
+  while (i < n) {
+    const void* hit = std::memchr(text.data() + i, '/', n - i);
+    if (hit == nullptr) {
+      out->append(text.substr(i));
+      break;
+    }
+    std::size_t j = static_cast<const char*>(hit) - text.data();
+    out->append(text.substr(i, j - i));
+    if (j + 1 < n && line_comments && text[j + 1] == '/') {
+      std::size_t nl = text.find('\n', j + 2);
+      if (nl != npos) {
+        i = nl + 1;
+        continue;
+      }
+    } else if (j + 1 < n && text[j + 1] == '*') {
+      std::size_t close = npos;
+      if (no_close_from == npos || j + 2 < no_close_from) {
+        close = text.find("*/", j + 2);
+        if (close == npos) no_close_from = j + 2;
+      }
+      if (close != npos) {
+        i = close + 2;
+        continue;
+      }
+    }
+    out->push_back('/');
+    i = j + 1;
+  }
+}
+
+// Splits `text` on '\n' as Perl's split does (trailing empty fields
+// dropped) and pushes each field, without '\n'.
+void PushFields(std::string_view text, Gate* gate) {
+  std::size_t end = text.size();
+  while (end > 0 && text[end - 1] == '\n') --end;
+  std::size_t pos = 0;
+  while (pos < end) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == npos || nl > end) nl = end;
+    gate->Push(text.substr(pos, nl - pos), false);
+    pos = nl + 1;
+  }
+}
+
+void JoinAndStrip(const Lines& in, bool cxx, std::string* text,
+                  std::string* scratch, Gate* gate) {
+  text->clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Line line = Split(in[i]);
+    text->append(line.body);
+    if (line.nl) text->push_back('\n');
+    // call_regexp_common('C++') adds "\n" to lines not ending with '\'.
+    if (cxx && !EndsWithBackslash(line.body)) text->push_back('\n');
+  }
+  RemoveCComments(*text, cxx, scratch);
+  PushFields(*scratch, gate);
+}
+
+void DocstringToC(const Lines& in, std::string* scratch, Gate* gate) {
+  bool in_docstring = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Line line = Split(in[i]);
+    std::string_view body = line.body;
+    std::size_t dq = body.find("\"\"\"");
+    std::size_t sq = body.find("'''");
+    if (dq == npos && sq == npos) {
+      gate->Push(line);
+      continue;
+    }
+    scratch->clear();
+    std::size_t pos = 0;
+    while (true) {
+      if (dq != npos && dq < pos) dq = body.find("\"\"\"", pos);
+      if (sq != npos && sq < pos) sq = body.find("'''", pos);
+      std::size_t k = dq < sq ? dq : sq;
+      if (k == npos) break;
+      std::size_t begin = k;
+      if (!in_docstring && k > pos && (body[k - 1] == 'u' || body[k - 1] == 'U')) {
+        begin = k - 1;
+      }
+      scratch->append(body.substr(pos, begin - pos));
+      scratch->append(in_docstring ? "*/" : "/*");
+      in_docstring = !in_docstring;
+      pos = k + 3;
+    }
+    scratch->append(body.substr(pos));
+    gate->Push(*scratch, line.nl);
+  }
+}
+
+// remove_between_general(start, end), and remove_between_regex('\{[^$]',
+// '}') when `brace_not_dollar` (start is '{' plus one byte that is not '$',
+// possibly the '\n'; end is '}').
+void RemoveBetween(const Lines& in, std::string_view start, std::string_view end,
+                   bool brace_not_dollar, std::string* scratch, Gate* gate) {
+  if (brace_not_dollar) {
+    start = "{";
+    end = "}";
+  }
+  // Leftmost start marker in `full` (a line with its '\n'), or npos; sets
+  // *length to the marker's length.
+  auto find_start = [&](std::string_view full, std::size_t from,
+                        std::size_t* length) -> std::size_t {
+    for (std::size_t s = full.find(start, from); s != npos;
+         s = full.find(start, s + 1)) {
+      if (!brace_not_dollar) {
+        *length = start.size();
+        return s;
+      }
+      if (s + 1 < full.size() && full[s + 1] != '$') {
+        *length = 2;
+        return s;
+      }
+    }
+    return npos;
+  };
+  bool in_comment = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    std::string_view full = in[i];
+    if (IsBlank(full)) continue;
+    Line line = Split(full);
+    // s/START.*?END//g ('.' stops at '\n').
+    scratch->clear();
+    std::size_t pos = 0;
+    std::size_t length = 0;
+    for (std::size_t s = find_start(full, 0, &length); s != npos;
+         s = find_start(full, pos, &length)) {
+      std::size_t e = s + length <= line.body.size() ? line.body.find(end, s + length)
+                                                     : npos;
+      if (e == npos) break;  // no END after this START: none after later ones
+
+      scratch->append(line.body.substr(pos, s - pos));
+      pos = e + end.size();
+    }
+    scratch->append(line.body.substr(pos));
+    std::string_view body = *scratch;
+    if (IsBlank(body)) continue;
+    if (in_comment) {
+      std::size_t e = body.find(end);
+      if (e != npos) {
+        body.remove_prefix(e + end.size());
+        in_comment = false;
+      }
+      if (in_comment) continue;
+    }
+    if (IsBlank(body)) continue;
+    // Reassemble the line with its '\n' to test the start marker, which for
+    // '\{[^$]' may take the '\n' as its second byte.
+    std::size_t body_offset = body.data() - scratch->data();
+    if (line.nl) scratch->push_back('\n');
+    std::string_view with_nl =
+        std::string_view(*scratch).substr(body_offset, body.size() + (line.nl ? 1 : 0));
+    std::size_t s = find_start(with_nl, 0, &length);
+    bool nl = line.nl;
+    if (s != npos) {
+      in_comment = true;
+      if (IsBlank(with_nl.substr(0, s))) continue;
+      // s/^(.*?)START.*$/$1/: keeps the '\n' unless START swallowed it.
+      if (s + length > body.size()) nl = false;
+      body = with_nl.substr(0, s);
+    } else {
+      body = with_nl.substr(0, body.size());
+    }
+    gate->Push(body, nl);
+  }
+}
+
+// Java's replace_between_regex('(["\'])(.*?MARK)\g1', '(.*?)', '"xx"'):
+// 1. s/(["'])(.*?MARK)\g1.*?(.*?)/xx/g: a quote, the shortest text up to
+//    MARK followed by the same quote, becomes "xx".
+// 2. The multi-line check /^(.*?)(["'])(.*?MARK)\g1/ embeds the start regex
+//    after a new group, so \g1 there is the line's prefix: a line P q X MARK
+//    P... "opens" a region; the line is dropped when P is blank, else cut to
+//    P. The next line gets "xx" prepended, and is dropped unless it opens a
+//    region again with a non-blank prefix ($1 is then the empty capture of
+//    the '(.*?)' end regex).
+class QuotedMarker {
+ public:
+  explicit QuotedMarker(std::string_view mark) : mark_(mark) {}
+
+  void Run(const Lines& in, std::string* scratch, std::string* scratch2,
+           Gate* gate) {
+    bool in_comment = false;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      Line line = Split(in[i]);
+      if (IsBlank(line.body)) continue;
+      bool replaced = Replace(line.body, scratch);
+      if (IsBlank(*scratch)) continue;
+      // What $1 holds: undefined, the quote of step 1, or "".
+      enum { kUndefined, kNonBlank, kEmpty } dollar1 =
+          replaced ? kNonBlank : kUndefined;
+      std::string_view body = *scratch;
+      if (in_comment) {
+        scratch2->assign("xx");
+        scratch2->append(body);
+        body = *scratch2;
+        in_comment = false;
+        dollar1 = kEmpty;
+      }
+      std::size_t prefix = OpensRegion(body);
+      if (prefix != npos) {
+        in_comment = true;
+        dollar1 = IsBlank(body.substr(0, prefix)) ? kEmpty : kNonBlank;
+      }
+      if (dollar1 == kEmpty) continue;
+      if (in_comment) body = body.substr(0, prefix);
+      gate->Push(body, line.nl);
+    }
+  }
+
+ private:
+  static bool IsQuote(char c) { return c == '"' || c == '\''; }
+
+  // Step 1 into *out; true when something was replaced.
+  bool Replace(std::string_view body, std::string* out) {
+    out->clear();
+    bool replaced = false;
+    std::size_t none_after[2] = {npos, npos};  // per quote: no MARK+q from here
+    std::size_t i = 0;
+    while (i < body.size()) {
+      char c = body[i];
+      if (IsQuote(c)) {
+        int q = c == '"' ? 0 : 1;
+        std::size_t found = npos;
+        if (none_after[q] == npos || i + 1 < none_after[q]) {
+          for (std::size_t m = body.find(mark_, i + 1); m != npos;
+               m = body.find(mark_, m + 1)) {
+            if (m + mark_.size() < body.size() && body[m + mark_.size()] == c) {
+              found = m;
+              break;
+            }
+          }
+          if (found == npos) none_after[q] = i + 1;
+        }
+        if (found != npos) {
+          out->append("xx");
+          replaced = true;
+          i = found + mark_.size() + 1;
+          continue;
+        }
+      }
+      out->push_back(c);
+      ++i;
+    }
+    return replaced;
+  }
+
+  // Step 2: the length of the shortest prefix P such that the line is
+  // P q X MARK P ..., or npos.
+  std::size_t OpensRegion(std::string_view body) const {
+    for (std::size_t p = 0; p < body.size(); ++p) {
+      if (!IsQuote(body[p])) continue;
+      std::string_view prefix = body.substr(0, p);
+      for (std::size_t m = body.find(mark_, p + 1); m != npos;
+           m = body.find(mark_, m + 1)) {
+        if (body.substr(m + mark_.size()).starts_with(prefix)) return p;
+      }
+    }
+    return npos;
+  }
+
+  std::string_view mark_;
+};
+
+}  // namespace
+
+LineCounts LineCounter::Count(const LanguageSpec& language,
+                              std::string_view content) {
+  LineCounts counts;
+  if (content.empty()) return counts;
+  const bool continuation = language.eol_continuation;
+
+  // read_file + rm_blanks.
+  a_.Clear();
+  std::int64_t total = 0;
+  {
+    Gate gate(&a_, continuation);
+    std::size_t pos = 0;
+    while (pos < content.size()) {
+      std::size_t nl = content.find('\n', pos);
+      std::string_view body;
+      bool has_nl;
+      if (nl == npos) {
+        body = content.substr(pos);
+        has_nl = body != "0";  // `.= "\n" if $lines[-1]`: "0" is false
+        pos = content.size();
+      } else {
+        body = content.substr(pos, nl - pos);
+        has_nl = true;
+        pos = nl + 1;
+      }
+      // No mark contains '\n', so the line's text alone decides.
+      if (total == 0) body.remove_prefix(ByteOrderMarkLength(body));
+      // s/\cM$//: one '\r' at the end of the text.
+      if (!body.empty() && body.back() == '\r') body.remove_suffix(1);
+      ++total;
+      gate.Push(body, has_nl);
+    }
+  }
+  counts.blank = total - static_cast<std::int64_t>(a_.size());
+  if (a_.size() == 0) return counts;
+  first_line_.assign(Split(a_[0]).body);
+
+  Lines* in = &a_;
+  Lines* out = &b_;
+  for (int f = 0; f < language.filter_count; ++f) {
+    const FilterSpec& filter = language.filters[f];
+    out->Clear();
+    Gate gate(out, continuation);
+    switch (filter.op) {
+      case FilterOp::kDropMatching:
+        for (std::size_t i = 0; i < in->size(); ++i) {
+          if (!filter.first.Matches((*in)[i])) gate.Push(Split((*in)[i]));
+        }
+        break;
+      case FilterOp::kRemoveBelow:
+        for (std::size_t i = 0; i < in->size(); ++i) {
+          if (filter.first.Matches((*in)[i])) break;
+          gate.Push(Split((*in)[i]));
+        }
+        break;
+      case FilterOp::kRemoveBelowAbove: {
+        bool between = false;
+        for (std::size_t i = 0; i < in->size(); ++i) {
+          std::string_view line = (*in)[i];
+          if (!between && filter.first.Matches(line)) {
+            between = true;
+            continue;
+          }
+          if (between && filter.second.Matches(line)) {
+            between = false;
+            continue;
+          }
+          if (!between) gate.Push(Split(line));
+        }
+        break;
+      }
+      case FilterOp::kCxxComments:
+      case FilterOp::kCComments:
+        JoinAndStrip(*in, filter.op == FilterOp::kCxxComments, &text_, &scratch_,
+                     &gate);
+        break;
+      case FilterOp::kDocstringToC:
+        DocstringToC(*in, &scratch_, &gate);
+        break;
+      case FilterOp::kRemoveBetween:
+      case FilterOp::kRemoveBetweenBraceNotDollar:
+        RemoveBetween(*in, filter.start, filter.end,
+                      filter.op == FilterOp::kRemoveBetweenBraceNotDollar,
+                      &scratch_, &gate);
+        break;
+      case FilterOp::kReplaceTrailingBackslash:
+        // replace_regex('\\$', ' '): blank lines dropped before and after.
+        for (std::size_t i = 0; i < in->size(); ++i) {
+          Line line = Split((*in)[i]);
+          if (IsBlank(line.body)) continue;
+          if (EndsWithBackslash(line.body)) {
+            scratch_.assign(line.body);
+            scratch_.back() = ' ';
+            if (IsBlank(scratch_)) continue;
+            gate.Push(scratch_, line.nl);
+          } else {
+            gate.Push(line);
+          }
+        }
+        break;
+      case FilterOp::kReplaceQuotedMarker:
+        QuotedMarker(filter.start).Run(*in, &scratch_, &text_, &gate);
+        break;
+    }
+    std::swap(in, out);
+  }
+  counts.code = static_cast<std::int64_t>(in->size());
+  // Scripts: a removed or altered leading #! line is code.
+  if (language.script && first_line_.starts_with("#!") &&
+      (in->size() == 0 || Split((*in)[0]).body != first_line_)) {
+    ++counts.code;
+  }
+  counts.comment = total - counts.blank - counts.code;
+  // Keep the larger buffers for the next file; `in` may be either one.
+  return counts;
+}
+
+}  // namespace adaptrt::analyze
