@@ -163,6 +163,14 @@ sub translate {
     if ($name eq 'remove_between_regex' && $args[0] eq '\{[^$]' && $args[1] eq '}') {
         return (filter_entry('kRemoveBetweenBraceNotDollar'), 1);
     }
+    if ($name eq 'remove_between_regex'
+        && $args[0] eq '\[(comment|\/\/)?\]\s*:?\s*(<\s*>|#)?\s*\(.*?'
+        && $args[1] eq '.*?\)') {
+        return (filter_entry('kRemoveBetweenLinkComment'), 1);
+    }
+    if ($name eq 'remove_html_comments') {
+        return (filter_entry('kRemoveHtmlComments'), 1);
+    }
     if ($name eq 'replace_regex' && $args[0] eq '\\\\$' && $args[1] eq ' ') {
         return (filter_entry('kReplaceTrailingBackslash'), 1);
     }

@@ -36,6 +36,8 @@ enum class FilterOp : std::uint8_t {
   kDocstringToC,      // [docstring_to_C]: Python """/''' become /* */.
   kRemoveBetween,     // [remove_between_general]: `start` .. `end` comments.
   kRemoveBetweenBraceNotDollar,  // [remove_between_regex '\{[^$]', '}']
+  kRemoveBetweenLinkComment,  // [remove_between_regex '\[(comment|//)?\]...']
+  kRemoveHtmlComments,        // [remove_html_comments]
   kReplaceTrailingBackslash,     // [replace_regex '\\$', ' '] (Java)
   kReplaceQuotedMarker,  // [replace_between_regex (["'])(.*?MARK)\g1] (Java)
 };

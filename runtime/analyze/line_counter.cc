@@ -29,9 +29,11 @@
 // - kCComments: the same with `/* */` only and lines joined as they are.
 // - kDocstringToC: on each line, the leftmost """ or ''' becomes `/*`
 //   (with a u/U prefix) or `*/`, alternately across the file.
-// - kRemoveBetween / kRemoveBetweenBraceNotDollar: remove_between_general
-//   and remove_between_regex('\{[^$]', '}') step by step, including the
-//   dropping of a line whose text before the opening marker is blank.
+// - kRemoveBetween, kRemoveBetweenBraceNotDollar, kRemoveBetweenLinkComment,
+//   kRemoveHtmlComments: remove_between_general, remove_between_regex (for
+//   the two regexes cloc uses: Pascal's braces and Markdown's link-comments)
+//   and remove_html_comments step by step, including the dropping of a line
+//   whose text before the opening marker is blank.
 // - kReplaceQuotedMarker: Java's replace_between_regex, including its side
 //   effect: its multi-line check reuses \g1, which then names the line's
 //   prefix, not the quote (see ReplaceQuotedMarker).
@@ -49,6 +51,7 @@
 namespace adaptrt::analyze {
 namespace {
 
+using namespace std::string_view_literals;
 using Lines = LineCounter::Lines;
 constexpr std::size_t npos = std::string_view::npos;
 
@@ -217,33 +220,70 @@ void DocstringToC(const Lines& in, std::string* scratch, Gate* gate) {
   }
 }
 
-// remove_between_general(start, end), and remove_between_regex('\{[^$]',
-// '}') when `brace_not_dollar` (start is '{' plus one byte that is not '$',
-// possibly the '\n'; end is '}').
-void RemoveBetween(const Lines& in, std::string_view start, std::string_view end,
-                   bool brace_not_dollar, std::string* scratch, Gate* gate) {
-  if (brace_not_dollar) {
-    start = "{";
-    end = "}";
-  }
-  // Leftmost start marker in `full` (a line with its '\n'), or npos; sets
-  // *length to the marker's length.
-  auto find_start = [&](std::string_view full, std::size_t from,
-                        std::size_t* length) -> std::size_t {
-    for (std::size_t s = full.find(start, from); s != npos;
-         s = full.find(start, s + 1)) {
-      if (!brace_not_dollar) {
-        *length = start.size();
-        return s;
-      }
-      if (s + 1 < full.size() && full[s + 1] != '$') {
-        *length = 2;
-        return s;
-      }
+// The opening markers RemoveBetween knows.
+enum class StartKind {
+  kLiteral,       // remove_between_general / remove_html_comments: a string
+  kBraceNotDollar,  // remove_between_regex '\{[^$]': '{' + a byte not '$'
+  kLinkComment,   // '\[(comment|\/\/)?\]\s*:?\s*(<\s*>|#)?\s*\(' (Markdown)
+};
+
+// Finds the leftmost opening marker at or after `from` in `full` (a line,
+// with its '\n' when it has one); returns its position and sets *length.
+std::size_t FindStart(StartKind kind, std::string_view start, std::string_view full,
+                      std::size_t from, std::size_t* length) {
+  switch (kind) {
+    case StartKind::kLiteral: {
+      std::size_t s = full.find(start, from);
+      *length = start.size();
+      return s;
     }
-    return npos;
-  };
+    case StartKind::kBraceNotDollar:
+      for (std::size_t s = full.find('{', from); s != npos; s = full.find('{', s + 1)) {
+        if (s + 1 < full.size() && full[s + 1] != '$') {
+          *length = 2;
+          return s;
+        }
+      }
+      return npos;
+    case StartKind::kLinkComment:
+      for (std::size_t s = full.find('[', from); s != npos; s = full.find('[', s + 1)) {
+        // (comment|//)? tried in the regex's order, then the rest.
+        for (std::string_view group : {"comment"sv, "//"sv, ""sv}) {
+          std::size_t p = s + 1;
+          if (full.compare(p, group.size(), group) != 0) continue;
+          p += group.size();
+          if (p >= full.size() || full[p] != ']') continue;
+          ++p;
+          while (p < full.size() && IsSpace(full[p])) ++p;
+          if (p < full.size() && full[p] == ':') ++p;
+          while (p < full.size() && IsSpace(full[p])) ++p;
+          if (p < full.size() && full[p] == '#') {
+            ++p;
+          } else if (p < full.size() && full[p] == '<') {
+            std::size_t q = p + 1;
+            while (q < full.size() && IsSpace(full[q])) ++q;
+            if (q < full.size() && full[q] == '>') p = q + 1;
+          }
+          while (p < full.size() && IsSpace(full[p])) ++p;
+          if (p < full.size() && full[p] == '(') {
+            *length = p + 1 - s;
+            return s;
+          }
+        }
+      }
+      return npos;
+  }
+  return npos;
+}
+
+// remove_between_general(start, end), remove_between_regex(start, end) for
+// the two regexes cloc uses, and remove_html_comments (`html`: a line that
+// opens or stays in a comment is dropped rather than cut).
+void RemoveBetween(const Lines& in, StartKind kind, std::string_view start,
+                   std::string_view end, bool html, std::string* scratch,
+                   Gate* gate) {
   bool in_comment = false;
+  std::size_t length = 0;
   for (std::size_t i = 0; i < in.size(); ++i) {
     std::string_view full = in[i];
     if (IsBlank(full)) continue;
@@ -251,13 +291,11 @@ void RemoveBetween(const Lines& in, std::string_view start, std::string_view end
     // s/START.*?END//g ('.' stops at '\n').
     scratch->clear();
     std::size_t pos = 0;
-    std::size_t length = 0;
-    for (std::size_t s = find_start(full, 0, &length); s != npos;
-         s = find_start(full, pos, &length)) {
+    for (std::size_t s = FindStart(kind, start, full, 0, &length); s != npos;
+         s = FindStart(kind, start, full, pos, &length)) {
       std::size_t e = s + length <= line.body.size() ? line.body.find(end, s + length)
                                                      : npos;
       if (e == npos) break;  // no END after this START: none after later ones
-
       scratch->append(line.body.substr(pos, s - pos));
       pos = e + end.size();
     }
@@ -270,27 +308,34 @@ void RemoveBetween(const Lines& in, std::string_view start, std::string_view end
         body.remove_prefix(e + end.size());
         in_comment = false;
       }
-      if (in_comment) continue;
+      if (in_comment && !html) continue;
     }
     if (IsBlank(body)) continue;
-    // Reassemble the line with its '\n' to test the start marker, which for
-    // '\{[^$]' may take the '\n' as its second byte.
+    // Reassemble the line with its '\n' to look for the start marker, which
+    // may end in white space that takes the '\n'.
     std::size_t body_offset = body.data() - scratch->data();
+    std::size_t body_size = body.size();
     if (line.nl) scratch->push_back('\n');
     std::string_view with_nl =
-        std::string_view(*scratch).substr(body_offset, body.size() + (line.nl ? 1 : 0));
-    std::size_t s = find_start(with_nl, 0, &length);
+        std::string_view(*scratch).substr(body_offset, body_size + (line.nl ? 1 : 0));
+    std::size_t s = FindStart(kind, start, with_nl, 0, &length);
     bool nl = line.nl;
     if (s != npos) {
       in_comment = true;
       if (IsBlank(with_nl.substr(0, s))) continue;
-      // s/^(.*?)START.*$/$1/: keeps the '\n' unless START swallowed it.
-      if (s + length > body.size()) nl = false;
-      body = with_nl.substr(0, s);
-    } else {
-      body = with_nl.substr(0, body.size());
     }
-    gate->Push(body, nl);
+    if (html) {
+      if (in_comment) continue;
+      gate->Push(with_nl.substr(0, body_size), nl);
+      continue;
+    }
+    if (s != npos) {
+      // s/^(.*?)START.*$/$1/: keeps the '\n' unless START swallowed it.
+      if (s + length > body_size) nl = false;
+      gate->Push(with_nl.substr(0, s), nl);
+    } else {
+      gate->Push(with_nl.substr(0, body_size), nl);
+    }
   }
 }
 
@@ -473,10 +518,19 @@ LineCounts LineCounter::Count(const LanguageSpec& language,
         DocstringToC(*in, &scratch_, &gate);
         break;
       case FilterOp::kRemoveBetween:
-      case FilterOp::kRemoveBetweenBraceNotDollar:
-        RemoveBetween(*in, filter.start, filter.end,
-                      filter.op == FilterOp::kRemoveBetweenBraceNotDollar,
+        RemoveBetween(*in, StartKind::kLiteral, filter.start, filter.end, false,
                       &scratch_, &gate);
+        break;
+      case FilterOp::kRemoveBetweenBraceNotDollar:
+        RemoveBetween(*in, StartKind::kBraceNotDollar, "", "}", false, &scratch_,
+                      &gate);
+        break;
+      case FilterOp::kRemoveBetweenLinkComment:
+        RemoveBetween(*in, StartKind::kLinkComment, "", ")", false, &scratch_, &gate);
+        break;
+      case FilterOp::kRemoveHtmlComments:
+        RemoveBetween(*in, StartKind::kLiteral, "<!--", "-->", true, &scratch_,
+                      &gate);
         break;
       case FilterOp::kReplaceTrailingBackslash:
         // replace_regex('\\$', ' '): blank lines dropped before and after.

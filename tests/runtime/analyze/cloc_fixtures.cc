@@ -187,6 +187,26 @@ constexpr ClocFixture kFixtures[] = {
      "-->\n"
      "End.\n"sv,
      "Markdown", 1, 4, 3},
+    // Markdown's link-comments: [//]: # (...), [comment]: <> (...), [](...).
+    {"links.md",
+     "Intro [a link](http://x) stays.\n"
+     "[//]: # (a hidden comment)\n"
+     "[comment]: <> (another one)\n"
+     "Text [](hidden) after.\n"
+     "[//]: # (spans\n"
+     "two lines)\n"
+     "Done.\n"sv,
+     "Markdown", 0, 4, 3},
+    // XML: <!-- --> comments; a line that opens a comment is dropped whole.
+    {"layout.xml",
+     "<?xml version=\"1.0\"?>\n"
+     "<!-- header -->\n"
+     "<root> <!-- inline --> <a/>\n"
+     "  <b/> <!-- opens\n"
+     "  still comment\n"
+     "  --> <c/>\n"
+     "</root>\n"sv,
+     "XML", 0, 3, 4},
     // Java: a string that ends in "/*" is replaced before the comment regex.
     {"Main.java",
      "class Main {\n"
