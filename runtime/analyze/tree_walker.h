@@ -5,8 +5,9 @@
 // without following symbolic links to directories; a symbolic link to a
 // regular file is a file; entries named .svn, .cvs, .hg, .git, .bzr,
 // .snapshot or .config are skipped whatever they are; empty files and files
-// over 100 MB are skipped. Entries are visited in byte order of their names
-// within a directory, so a walk is deterministic.
+// over 100 MB are skipped. A directory's files are yielded first, in byte
+// order of their names, then its subdirectories are walked in that order,
+// so a walk is deterministic.
 //
 // Thread-safety: WalkTree is reentrant; concurrent walks share nothing. The
 //                callbacks run on the calling thread.
