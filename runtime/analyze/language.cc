@@ -73,6 +73,10 @@ bool EqualsAt(std::string_view s, std::size_t pos, std::string_view lit,
 // or npos.
 std::size_t Find(std::string_view s, std::string_view lit, std::size_t from,
                  bool ignore_case) {
+  if (ignore_case) {
+    ignore_case = false;  // case only matters for a literal with letters
+    for (unsigned char c : lit) ignore_case |= IsAlpha(c);
+  }
   if (!ignore_case) return s.find(lit, from);
   if (lit.empty()) return from <= s.size() ? from : std::string_view::npos;
   for (std::size_t i = from; i + lit.size() <= s.size(); ++i) {

@@ -93,19 +93,77 @@ void AddLine(Lines* out, std::string_view body, bool nl) {
 // "previous line" is the previous line of the input, removed or not.
 class Gate {
  public:
-  Gate(Lines* out, bool continuation) : out_(out), continuation_(continuation) {}
+  // Keeps lines into `out`, or, when `out` is null (the last filter: only
+  // the number matters), counts them and copies the first one into
+  // `first` when that is not null.
+  Gate(Lines* out, bool continuation, std::string* first = nullptr)
+      : out_(out), first_(first), continuation_(continuation) {}
 
   void Push(std::string_view body, bool nl) {
     bool keep = !IsBlank(body) || (continuation_ && previous_continues_);
     previous_continues_ = EndsWithBackslash(body);
-    if (keep) AddLine(out_, body, nl);
+    if (!keep) return;
+    if (out_ != nullptr) {
+      AddLine(out_, body, nl);
+    } else if (kept_++ == 0 && first_ != nullptr) {
+      first_->assign(body);
+    }
   }
   void Push(Line line) { Push(line.body, line.nl); }
 
+  // Lines kept when counting.
+  std::int64_t kept() const { return kept_; }
+
  private:
   Lines* out_;
+  std::string* first_;
   bool continuation_;
   bool previous_continues_ = false;
+  std::int64_t kept_ = 0;
+};
+
+// A line-local filter (decides each line alone, with a little state) run
+// fused with the read, followed by its blank-line removal.
+struct FusedStage {
+  const FilterSpec* filter = nullptr;
+  bool between = false;  // kRemoveBelowAbove: inside a block
+  bool stopped = false;  // kRemoveBelow: the marker was seen
+  bool previous_continues = false;
+
+  static bool Fusable(FilterOp op) {
+    return op == FilterOp::kDropMatching || op == FilterOp::kRemoveBelow ||
+           op == FilterOp::kRemoveBelowAbove;
+  }
+
+  // The filter, then the blank-line removal after it; true to keep.
+  bool Keep(std::string_view body, bool continuation) {
+    switch (filter->op) {
+      case FilterOp::kDropMatching:
+        if (filter->first.Matches(body)) return false;
+        break;
+      case FilterOp::kRemoveBelow:
+        if (stopped || filter->first.Matches(body)) {
+          stopped = true;
+          return false;
+        }
+        break;
+      case FilterOp::kRemoveBelowAbove:
+        if (!between && filter->first.Matches(body)) {
+          between = true;
+          return false;
+        }
+        if (between) {
+          if (filter->second.Matches(body)) between = false;
+          return false;
+        }
+        break;
+      default:
+        break;
+    }
+    bool keep = !IsBlank(body) || (continuation && previous_continues);
+    previous_continues = EndsWithBackslash(body);
+    return keep;
+  }
 };
 
 // cloc's read_file byte-order marks, as its sprintf("%x") keys can match
@@ -443,44 +501,71 @@ LineCounts LineCounter::Count(const LanguageSpec& language,
   LineCounts counts;
   if (content.empty()) return counts;
   const bool continuation = language.eol_continuation;
+  const int filter_count = language.filter_count;
 
-  // read_file + rm_blanks.
+  // Leading line-local filters run fused with the read: no copy per filter.
+  constexpr int kMaxFused = 8;
+  FusedStage fused[kMaxFused];
+  int fused_count = 0;
+  while (fused_count < filter_count && fused_count < kMaxFused &&
+         FusedStage::Fusable(language.filters[fused_count].op)) {
+    fused[fused_count].filter = &language.filters[fused_count];
+    ++fused_count;
+  }
+  const bool store = fused_count < filter_count;  // more filters to run
+  std::string* const first_survivor = language.script ? &final_first_ : nullptr;
+
+  // read_file + rm_blanks (+ the fused filters).
   a_.Clear();
   std::int64_t total = 0;
-  {
-    Gate gate(&a_, continuation);
-    std::size_t pos = 0;
-    while (pos < content.size()) {
-      std::size_t nl = content.find('\n', pos);
-      std::string_view body;
-      bool has_nl;
-      if (nl == npos) {
-        body = content.substr(pos);
-        has_nl = body != "0";  // `.= "\n" if $lines[-1]`: "0" is false
-        pos = content.size();
-      } else {
-        body = content.substr(pos, nl - pos);
-        has_nl = true;
-        pos = nl + 1;
-      }
-      // No mark contains '\n', so the line's text alone decides.
-      if (total == 0) body.remove_prefix(ByteOrderMarkLength(body));
-      // s/\cM$//: one '\r' at the end of the text.
-      if (!body.empty() && body.back() == '\r') body.remove_suffix(1);
-      ++total;
-      gate.Push(body, has_nl);
+  std::int64_t kept = 0;       // by the first blank-line removal
+  std::int64_t survivors = 0;  // after the fused filters
+  bool previous_continues = false;
+  std::size_t pos = 0;
+  while (pos < content.size()) {
+    std::size_t nl = content.find('\n', pos);
+    std::string_view body;
+    bool has_nl;
+    if (nl == npos) {
+      body = content.substr(pos);
+      has_nl = body != "0";  // `.= "\n" if $lines[-1]`: "0" is false
+      pos = content.size();
+    } else {
+      body = content.substr(pos, nl - pos);
+      has_nl = true;
+      pos = nl + 1;
     }
+    // No mark contains '\n', so the line's text alone decides.
+    if (total == 0) body.remove_prefix(ByteOrderMarkLength(body));
+    // s/\cM$//: one '\r' at the end of the text.
+    if (!body.empty() && body.back() == '\r') body.remove_suffix(1);
+    ++total;
+    bool keep = !IsBlank(body) || (continuation && previous_continues);
+    previous_continues = EndsWithBackslash(body);
+    if (!keep) continue;
+    if (kept++ == 0 && language.script) first_line_.assign(body);
+    bool alive = true;
+    for (int f = 0; f < fused_count && alive; ++f) {
+      alive = fused[f].Keep(body, continuation);
+    }
+    if (!alive) continue;
+    if (store) {
+      AddLine(&a_, body, has_nl);
+    } else if (survivors == 0 && first_survivor != nullptr) {
+      first_survivor->assign(body);
+    }
+    ++survivors;
   }
-  counts.blank = total - static_cast<std::int64_t>(a_.size());
-  if (a_.size() == 0) return counts;
-  first_line_.assign(Split(a_[0]).body);
+  counts.blank = total - kept;
+  if (kept == 0) return counts;
 
   Lines* in = &a_;
   Lines* out = &b_;
-  for (int f = 0; f < language.filter_count; ++f) {
+  for (int f = fused_count; f < filter_count; ++f) {
     const FilterSpec& filter = language.filters[f];
+    const bool last = f + 1 == filter_count;
     out->Clear();
-    Gate gate(out, continuation);
+    Gate gate(last ? nullptr : out, continuation, first_survivor);
     switch (filter.op) {
       case FilterOp::kDropMatching:
         for (std::size_t i = 0; i < in->size(); ++i) {
@@ -551,16 +636,16 @@ LineCounts LineCounter::Count(const LanguageSpec& language,
         QuotedMarker(filter.start).Run(*in, &scratch_, &text_, &gate);
         break;
     }
+    if (last) survivors = gate.kept();
     std::swap(in, out);
   }
-  counts.code = static_cast<std::int64_t>(in->size());
+  counts.code = survivors;
   // Scripts: a removed or altered leading #! line is code.
   if (language.script && first_line_.starts_with("#!") &&
-      (in->size() == 0 || Split((*in)[0]).body != first_line_)) {
+      (survivors == 0 || final_first_ != first_line_)) {
     ++counts.code;
   }
   counts.comment = total - counts.blank - counts.code;
-  // Keep the larger buffers for the next file; `in` may be either one.
   return counts;
 }
 

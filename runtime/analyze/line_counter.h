@@ -83,7 +83,8 @@ class LineCounter {
   Lines a_, b_;          // filter input and output, swapped after each filter
   std::string text_;     // a filter's joined text
   std::string scratch_;  // a filter's rewritten text or line
-  std::string first_line_;
+  std::string first_line_;   // first non-blank line (scripts only)
+  std::string final_first_;  // first line left by the filters (scripts only)
 };
 
 }  // namespace adaptrt::analyze
