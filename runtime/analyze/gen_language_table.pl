@@ -42,6 +42,8 @@ my %resolver = (
     'D/dtrace'                  => 'kDOrDtrace',
     'Ant/XML'                   => 'kAntOrXml',
     'Maven/XML'                 => 'kMavenOrXml',
+    'IDL/Qt Project/Prolog/ProGuard' => 'kIdlOrQtProject',
+    'Brainfuck?'                => 'kBrainfuck',
 );
 # Collisions resolved to a fixed language (approximation, documented).
 my %fixed = (
@@ -49,7 +51,6 @@ my %fixed = (
     'C#/Smalltalk'                                 => 'C#',
     'F#/Forth'                                     => 'F#',
     'Fortran 77/Forth'                             => 'Fortran 77',
-    'IDL/Qt Project/Prolog/ProGuard'               => 'IDL',
     'Lisp/Julia'                                   => 'Lisp',
     'Lisp/OpenCL'                                  => 'Lisp',
     'MATLAB/Mathematica/Objective-C/MUMPS/Mercury' => 'Objective-C',
@@ -59,7 +60,6 @@ my %fixed = (
     'Visual Basic/TeX/Apex Class'                  => 'Visual Basic',
     'Scheme/SaltStack'                             => 'Scheme',
     'Smarty'                                       => 'Smarty',
-    'Brainfuck'                                    => 'Brainfuck',
 );
 
 sub cstr {
@@ -84,6 +84,7 @@ sub parse_line_regex {
     if ($re =~ s/^\^\\s\*//) { $anchor = 'Anchor::kAfterSpace'; }
     elsif ($re =~ s/^\^//)    { $anchor = 'Anchor::kLineStart'; }
     $re =~ s/\.\*\$$//;
+    my $space_after = ($re =~ s/\\s$//) ? 1 : 0;
     my @alts = ('');
     while (length $re) {
         if ($re =~ s/^\\x\{([0-9a-fA-F]+)\}//) {
@@ -107,16 +108,17 @@ sub parse_line_regex {
         }
     }
     return () if @alts > 3 || grep { $_ eq '' } @alts;
-    return ($anchor, \@alts);
+    return ($anchor, \@alts, $space_after);
 }
 
 sub matcher {
-    my ($anchor, $alts, $icase) = @_;
+    my ($anchor, $alts, $icase, $space_after) = @_;
     my @a = (@$alts, ('') x (3 - @$alts));
-    return sprintf('{%s, %s, %d, {%s}}', $anchor, $icase ? 'true' : 'false',
+    return sprintf('{%s, %s, %s, %d, {%s}}', $anchor, $icase ? 'true' : 'false',
+                   $space_after ? 'true' : 'false',
                    scalar @$alts, join(', ', map { cstr($_) } @a));
 }
-my $no_matcher = '{Anchor::kAnywhere, false, 0, {"", "", ""}}';
+my $no_matcher = '{Anchor::kAnywhere, false, false, 0, {"", "", ""}}';
 
 sub filter_entry {
     my ($op, $m1, $m2, $s1, $s2) = @_;
@@ -133,21 +135,21 @@ sub translate {
     return (undef, 1) if $name eq 'remove_inline';           # --inline only
     if ($name eq 'remove_matches') {
         return (undef, 1) if $args[0] eq '^\s*$';   # blank lines: already gone
-        my ($anchor, $alts) = parse_line_regex($args[0]);
+        my ($anchor, $alts, $space) = parse_line_regex($args[0]);
         return (undef, 0) unless $anchor;
-        return (filter_entry('kDropMatching', matcher($anchor, $alts, 1)), 1);
+        return (filter_entry('kDropMatching', matcher($anchor, $alts, 1, $space)), 1);
     }
     if ($name eq 'remove_below') {
-        my ($anchor, $alts) = parse_line_regex($args[0]);
+        my ($anchor, $alts, $space) = parse_line_regex($args[0]);
         return (undef, 0) unless $anchor;
-        return (filter_entry('kRemoveBelow', matcher($anchor, $alts, 0)), 1);
+        return (filter_entry('kRemoveBelow', matcher($anchor, $alts, 0, $space)), 1);
     }
     if ($name eq 'remove_below_above') {
-        my ($a1, $l1) = parse_line_regex($args[0]);
-        my ($a2, $l2) = parse_line_regex($args[1]);
+        my ($a1, $l1, $s1) = parse_line_regex($args[0]);
+        my ($a2, $l2, $s2) = parse_line_regex($args[1]);
         return (undef, 0) unless $a1 && $a2;
-        return (filter_entry('kRemoveBelowAbove', matcher($a1, $l1, 0),
-                             matcher($a2, $l2, 0)), 1);
+        return (filter_entry('kRemoveBelowAbove', matcher($a1, $l1, 0, $s1),
+                             matcher($a2, $l2, 0, $s2)), 1);
     }
     if ($name eq 'call_regexp_common') {
         return (filter_entry('kCxxComments'), 1) if $args[0] eq 'C++';
@@ -167,6 +169,10 @@ sub translate {
         && $args[0] eq '\[(comment|\/\/)?\]\s*:?\s*(<\s*>|#)?\s*\(.*?'
         && $args[1] eq '.*?\)') {
         return (filter_entry('kRemoveBetweenLinkComment'), 1);
+    }
+    if ($name eq 'remove_between_regex' && $args[0] eq '^\.\.'
+        && $args[1] eq '^[^ \n\t\r\f\.]') {
+        return (filter_entry('kRestructuredTextComments'), 1);
     }
     if ($name eq 'remove_html_comments') {
         return (filter_entry('kRemoveHtmlComments'), 1);
@@ -237,6 +243,7 @@ sub lang_index {
 
 sub pairs {
     my ($name, $h) = @_;
+    $h = { map { $_ => ($h->{$_} eq 'Brainfuck' ? 'Brainfuck?' : $h->{$_}) } keys %$h };
     my @rows = map { sprintf('    {%s, %d},', cstr($_), lang_index($h->{$_})) }
                sort keys %$h;
     return "inline constexpr NameToLanguage $name\[\] = {\n" . join("\n", @rows) . "\n};\n";

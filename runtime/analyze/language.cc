@@ -20,6 +20,7 @@
 #include <cstring>
 #include <iterator>
 #include <string_view>
+#include <utility>
 
 namespace adaptrt::analyze {
 namespace {
@@ -334,6 +335,73 @@ bool ProjectNotXml(std::string_view content, std::string_view marker) {
   return xml < tool;
 }
 
+// cloc's really_is_bf.
+bool ReallyIsBrainfuck(std::string_view content) {
+  std::int64_t lines = 0, indicators = 0;
+  ForEachLine(content, [&](std::string_view line) {
+    ++lines;
+    int plus_minus = 0, brackets = 0, less = 0;
+    bool hit = false;
+    for (std::size_t i = 0; i < line.size() && !hit; ++i) {
+      char c = line[i];
+      plus_minus = (c == '+' || c == '-') ? plus_minus + 1 : 0;
+      brackets = (c == '[' || c == ']') ? brackets + 1 : 0;
+      less = c == '<' ? less + 1 : 0;
+      if (plus_minus >= 4 || brackets >= 4 || less >= 3) hit = true;
+      if ((c == '<' || c == '>') && i + 1 < line.size() &&
+          (line[i + 1] == '+' || line[i + 1] == '-')) {
+        hit = true;
+      }
+    }
+    if (!hit) {  // ^\s*[\[\]]\s*$
+      std::size_t i = 0;
+      while (i < line.size() && IsSpace(line[i])) ++i;
+      if (i < line.size() && (line[i] == '[' || line[i] == ']')) {
+        std::size_t j = i + 1;
+        while (j < line.size() && IsSpace(line[j])) ++j;
+        hit = j == line.size();
+      }
+    }
+    if (hit) ++indicators;
+    return true;
+  });
+  return (lines > 0 && indicators * 2 > lines) || indicators > 5;
+}
+
+// cloc's IDL_or_QtProject: the language with the most points, ties by name.
+std::string_view IdlOrQtProject(std::string_view content) {
+  int idl = 0, qt = 0, prolog = 0, proguard = 0;
+  ForEachLine(content, [&](std::string_view line) {
+    std::size_t i = 0;
+    while (i < line.size() && IsSpace(line[i])) ++i;
+    if (i < line.size() && line[i] == ';') ++idl;
+    if (Find(line, "plot(", 0, true) != std::string_view::npos) ++idl;
+    for (std::string_view word :
+         {"qt", "configs", "sources", "template", "target", "targetpath", "subdirs"}) {
+      if (EqualsAt(line, i, word, true) &&
+          (i + word.size() >= line.size() || !IsWord(line[i + word.size()]))) {
+        ++qt;
+        break;
+      }
+    }
+    if (Find(line, "qthavemodule", 0, true) != std::string_view::npos) ++qt;
+    if (EndsWithThenSpace(line, ".", false)) ++prolog;
+    if (line.find(":-") != std::string_view::npos) ++prolog;
+    if (i < line.size() && line[i] == '#') ++proguard;
+    if (line.starts_with("-keep")) ++proguard;
+    if (line.starts_with("-obfuscate") || line.starts_with("-dontobfuscate")) ++proguard;
+    return true;
+  });
+  // Sorted by name: IDL, ProGuard, Prolog, Qt Project; the first maximum wins.
+  std::pair<int, std::string_view> best{idl, "IDL"};
+  for (auto [points, name] : {std::pair<int, std::string_view>{proguard, "ProGuard"},
+                              {prolog, "Prolog"},
+                              {qt, "Qt Project"}}) {
+    if (points > best.first) best = {points, name};
+  }
+  return best.second;
+}
+
 // File::Basename::basename for a Unix path.
 std::string_view BaseName(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
@@ -408,6 +476,11 @@ Detection Resolve(const LanguageSpec* spec, std::string_view content) {
           ProjectNotXml(content, "xmlns:artifact=\"antlib:org.apache.maven.artifact.ant\"")
               ? "Ant"
               : "XML"));
+    case Resolver::kIdlOrQtProject:
+      return Found(FindLanguage(IdlOrQtProject(content)));
+    case Resolver::kBrainfuck:
+      if (ReallyIsBrainfuck(content)) return Found(FindLanguage("Brainfuck"));
+      return Skipped(SkipReason::kUnknown);
     case Resolver::kMavenOrXml:
       return Found(FindLanguage(
           ProjectNotXml(content, "xmlns=\"http://maven.apache.org/POM/") ? "Maven"
@@ -431,22 +504,30 @@ std::string_view Extension(std::string_view name, int n) {
 
 }  // namespace
 
-bool LineMatcher::Matches(std::string_view line) const {
+bool LineMatcher::Matches(std::string_view line, bool newline_follows) const {
+  // The literal at `pos`, followed by white space when required.
+  auto at = [&](std::string_view lit, std::size_t pos) {
+    if (!EqualsAt(line, pos, lit, ignore_case)) return false;
+    std::size_t end = pos + lit.size();
+    if (!space_after) return true;
+    return end < line.size() ? IsSpace(line[end]) : newline_follows;
+  };
   for (int a = 0; a < count; ++a) {
     std::string_view lit = alternatives[a];
     switch (anchor) {
       case Anchor::kAnywhere:
-        if (Find(line, lit, 0, ignore_case) != std::string_view::npos) {
-          return true;
+        for (std::size_t p = Find(line, lit, 0, ignore_case); p != std::string_view::npos;
+             p = Find(line, lit, p + 1, ignore_case)) {
+          if (at(lit, p)) return true;
         }
         break;
       case Anchor::kLineStart:
-        if (EqualsAt(line, 0, lit, ignore_case)) return true;
+        if (at(lit, 0)) return true;
         break;
       case Anchor::kAfterSpace: {
         std::size_t i = 0;
         while (i < line.size() && IsSpace(line[i])) ++i;
-        if (EqualsAt(line, i, lit, ignore_case)) return true;
+        if (at(lit, i)) return true;
         break;
       }
     }

@@ -38,6 +38,7 @@ enum class FilterOp : std::uint8_t {
   kRemoveBetweenBraceNotDollar,  // [remove_between_regex '\{[^$]', '}']
   kRemoveBetweenLinkComment,  // [remove_between_regex '\[(comment|//)?\]...']
   kRemoveHtmlComments,        // [remove_html_comments]
+  kRestructuredTextComments,  // [remove_between_regex '^\.\.', '^[^ \n\t\r\f\.]']
   kReplaceTrailingBackslash,     // [replace_regex '\\$', ' '] (Java)
   kReplaceQuotedMarker,  // [replace_between_regex (["'])(.*?MARK)\g1] (Java)
 };
@@ -51,11 +52,13 @@ enum class Anchor : std::uint8_t { kAnywhere, kLineStart, kAfterSpace };
 struct LineMatcher {
   Anchor anchor;
   bool ignore_case;  // remove_matches matches with m//i, the others do not.
+  bool space_after;  // the literal must be followed by white space (`\s`)
   std::uint8_t count;
   std::string_view alternatives[3];
 
-  // True when `line` (which may end with '\n') matches.
-  bool Matches(std::string_view line) const;
+  // True when `line` (which may end with '\n') matches. `newline_follows`:
+  // `line` is a line's text without its '\n' (which `\s` can match).
+  bool Matches(std::string_view line, bool newline_follows = false) const;
 };
 
 struct FilterSpec {
@@ -77,6 +80,8 @@ enum class Resolver : std::uint8_t {
   kDOrDtrace,
   kAntOrXml,
   kMavenOrXml,
+  kIdlOrQtProject,
+  kBrainfuck,  // Brainfuck only when really_is_bf, else not code
 };
 
 struct LanguageSpec {

@@ -136,24 +136,24 @@ struct FusedStage {
   }
 
   // The filter, then the blank-line removal after it; true to keep.
-  bool Keep(std::string_view body, bool continuation) {
+  bool Keep(std::string_view body, bool nl, bool continuation) {
     switch (filter->op) {
       case FilterOp::kDropMatching:
-        if (filter->first.Matches(body)) return false;
+        if (filter->first.Matches(body, nl)) return false;
         break;
       case FilterOp::kRemoveBelow:
-        if (stopped || filter->first.Matches(body)) {
+        if (stopped || filter->first.Matches(body, nl)) {
           stopped = true;
           return false;
         }
         break;
       case FilterOp::kRemoveBelowAbove:
-        if (!between && filter->first.Matches(body)) {
+        if (!between && filter->first.Matches(body, nl)) {
           between = true;
           return false;
         }
         if (between) {
-          if (filter->second.Matches(body)) between = false;
+          if (filter->second.Matches(body, nl)) between = false;
           return false;
         }
         break;
@@ -397,6 +397,36 @@ void RemoveBetween(const Lines& in, StartKind kind, std::string_view start,
   }
 }
 
+// remove_between_regex('^\.\.', '^[^ \n\t\r\f\.]') (reStructuredText). Without
+// /m, '^' only matches at the start of a line, so: a line starting with ".."
+// opens a comment and is dropped; while in a comment, lines are dropped
+// until one starts with a byte other than [ \n\t\r\f.], which loses that
+// byte (s/^.*?END//), closes the comment and is kept unless now blank (or
+// starting with ".." again).
+void RestructuredTextComments(const Lines& in, Gate* gate) {
+  bool in_comment = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Line line = Split(in[i]);
+    std::string_view body = line.body;
+    if (IsBlank(body)) continue;
+    if (in_comment) {
+      // [^ \n\t\r\f.]: the '\n' cannot start a non-blank line's text.
+      char c = body[0];
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\f' && c != '.') {
+        body.remove_prefix(1);
+        in_comment = false;
+      }
+      if (in_comment) continue;
+    }
+    if (IsBlank(body)) continue;
+    if (body.starts_with("..")) {
+      in_comment = true;
+      continue;
+    }
+    gate->Push(body, line.nl);
+  }
+}
+
 // Java's replace_between_regex('(["\'])(.*?MARK)\g1', '(.*?)', '"xx"'):
 // 1. s/(["'])(.*?MARK)\g1.*?(.*?)/xx/g: a quote, the shortest text up to
 //    MARK followed by the same quote, becomes "xx".
@@ -546,7 +576,7 @@ LineCounts LineCounter::Count(const LanguageSpec& language,
     if (kept++ == 0 && language.script) first_line_.assign(body);
     bool alive = true;
     for (int f = 0; f < fused_count && alive; ++f) {
-      alive = fused[f].Keep(body, continuation);
+      alive = fused[f].Keep(body, has_nl, continuation);
     }
     if (!alive) continue;
     if (store) {
@@ -616,6 +646,9 @@ LineCounts LineCounter::Count(const LanguageSpec& language,
       case FilterOp::kRemoveHtmlComments:
         RemoveBetween(*in, StartKind::kLiteral, "<!--", "-->", true, &scratch_,
                       &gate);
+        break;
+      case FilterOp::kRestructuredTextComments:
+        RestructuredTextComments(*in, &gate);
         break;
       case FilterOp::kReplaceTrailingBackslash:
         // replace_regex('\\$', ' '): blank lines dropped before and after.

@@ -139,13 +139,13 @@ TEST(LooksBinaryTest, MatchesPerlsDashB) {
 }
 
 TEST(LineMatcherTest, AnchorsAndCase) {
-  LineMatcher after_space{Anchor::kAfterSpace, true, 1, {"#", "", ""}};
+  LineMatcher after_space{Anchor::kAfterSpace, true, false, 1, {"#", "", ""}};
   EXPECT_TRUE(after_space.Matches("  # c\n"));
   EXPECT_FALSE(after_space.Matches("x # c\n"));
-  LineMatcher start{Anchor::kLineStart, false, 2, {"__END__", "__DATA__", ""}};
+  LineMatcher start{Anchor::kLineStart, false, false, 2, {"__END__", "__DATA__", ""}};
   EXPECT_TRUE(start.Matches("__DATA__\n"));
   EXPECT_FALSE(start.Matches(" __END__\n"));
-  LineMatcher anywhere{Anchor::kAnywhere, true, 1, {"rem", "", ""}};
+  LineMatcher anywhere{Anchor::kAnywhere, true, false, 1, {"rem", "", ""}};
   EXPECT_TRUE(anywhere.Matches("  REM x\n"));
 }
 
