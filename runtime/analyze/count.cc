@@ -18,29 +18,6 @@
 #include "runtime/analyze/report.h"
 #include "runtime/analyze/tree_walker.h"
 
-namespace {
-
-std::string_view KindName(adaptrt::analyze::FileKind kind) {
-  using adaptrt::analyze::FileKind;
-  switch (kind) {
-    case FileKind::kCounted:
-      return "counted";
-    case FileKind::kBinary:
-      return "binary";
-    case FileKind::kNotCode:
-      return "not code";
-    case FileKind::kEmpty:
-      return "empty";
-    case FileKind::kUnreadable:
-      return "unreadable";
-    case FileKind::kVanished:
-      return "vanished";
-  }
-  return "?";
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace adaptrt::analyze;  // NOLINT(build/namespaces)
   bool json = false;
@@ -80,7 +57,7 @@ int main(int argc, char** argv) {
                          result.counts.blank, result.counts.comment,
                          result.counts.code);
           } else {
-            absl::PrintF("#skip\t%s\t%s\n", entry.path, KindName(result.kind));
+            absl::PrintF("#skip\t%s\t%s\n", entry.path, FileKindName(result.kind));
           }
         },
         &walk);

@@ -17,6 +17,24 @@
 
 namespace adaptrt::analyze {
 
+std::string_view FileKindName(FileKind kind) {
+  switch (kind) {
+    case FileKind::kCounted:
+      return "counted";
+    case FileKind::kBinary:
+      return "binary";
+    case FileKind::kNotCode:
+      return "not code";
+    case FileKind::kEmpty:
+      return "empty";
+    case FileKind::kUnreadable:
+      return "unreadable";
+    case FileKind::kVanished:
+      return "vanished";
+  }
+  return "unknown";
+}
+
 int ReadWholeFile(const std::string& path, std::string* out) {
   out->clear();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

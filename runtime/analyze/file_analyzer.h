@@ -31,6 +31,9 @@ enum class FileKind : std::uint8_t {
   kVanished,    // ENOENT: removed since the walk
 };
 
+// "counted", "binary", "not code", "empty", "unreadable" or "vanished".
+std::string_view FileKindName(FileKind kind);
+
 struct FileResult {
   FileKind kind = FileKind::kNotCode;
   const LanguageSpec* language = nullptr;  // set when kCounted

@@ -187,6 +187,11 @@ sub translate {
         return (filter_entry('kReplaceQuotedMarker', undef, undef, '*/'), 1)
             if $args[0] eq q{(["'])(.*?\*/)\g1};
     }
+    if ($name eq 'replace_between_regex' && $args[0] eq q{(["'])(.*?/)(\*.*?)\g1}
+        && $args[1] eq '(.*?)' && $args[2] eq '"$1$2$1 + $1$3$1$4"'
+        && defined $args[3] && $args[3] eq '0') {
+        return (filter_entry('kSplitQuotedCommentStart'), 1);
+    }
     return (undef, 0);
 }
 

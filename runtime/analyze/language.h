@@ -41,6 +41,7 @@ enum class FilterOp : std::uint8_t {
   kRestructuredTextComments,  // [remove_between_regex '^\.\.', '^[^ \n\t\r\f\.]']
   kReplaceTrailingBackslash,     // [replace_regex '\\$', ' '] (Java)
   kReplaceQuotedMarker,  // [replace_between_regex (["'])(.*?MARK)\g1] (Java)
+  kSplitQuotedCommentStart,  // [replace_between_regex ... "$1$2$1 + $1$3$1$4"]
 };
 
 // Where a line pattern may match: anywhere, at column 0, or after leading

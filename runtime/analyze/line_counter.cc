@@ -427,6 +427,43 @@ void RestructuredTextComments(const Lines& in, Gate* gate) {
   }
 }
 
+// Groovy's and Gradle's replace_between_regex('(["\'])(.*?/)(\*.*?)\g1',
+// '(.*?)', '"$1$2$1 + $1$3$1$4"', 0): a quote q, the shortest text up to a
+// "/" followed by "*" (which may run over other quotes), then up to the
+// next q, becomes two concatenated strings split between the "/" and the
+// "*": q..../q + q*...q. Without the multi-line mode nothing else happens.
+void SplitQuotedCommentStart(const Lines& in, std::string* scratch, Gate* gate) {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Line line = Split(in[i]);
+    std::string_view body = line.body;
+    if (IsBlank(body)) continue;
+    scratch->clear();
+    std::size_t p = 0;
+    while (p < body.size()) {
+      char q = body[p];
+      if (q == '"' || q == '\'') {
+        std::size_t j = body.find("/*", p + 1);
+        std::size_t k = j == npos ? npos : body.find(q, j + 2);
+        if (k != npos) {
+          scratch->push_back(q);
+          scratch->append(body.substr(p + 1, j + 1 - (p + 1)));
+          scratch->push_back(q);
+          scratch->append(" + ");
+          scratch->push_back(q);
+          scratch->append(body.substr(j + 1, k - (j + 1)));
+          scratch->push_back(q);
+          p = k + 1;
+          continue;
+        }
+      }
+      scratch->push_back(body[p]);
+      ++p;
+    }
+    if (IsBlank(*scratch)) continue;
+    gate->Push(*scratch, line.nl);
+  }
+}
+
 // Java's replace_between_regex('(["\'])(.*?MARK)\g1', '(.*?)', '"xx"'):
 // 1. s/(["'])(.*?MARK)\g1.*?(.*?)/xx/g: a quote, the shortest text up to
 //    MARK followed by the same quote, becomes "xx".
@@ -664,6 +701,9 @@ LineCounts LineCounter::Count(const LanguageSpec& language,
             gate.Push(line);
           }
         }
+        break;
+      case FilterOp::kSplitQuotedCommentStart:
+        SplitQuotedCommentStart(*in, &scratch_, &gate);
         break;
       case FilterOp::kReplaceQuotedMarker:
         QuotedMarker(filter.start).Run(*in, &scratch_, &text_, &gate);

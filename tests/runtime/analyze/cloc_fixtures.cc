@@ -216,6 +216,14 @@ constexpr ClocFixture kFixtures[] = {
      "  /* block */ int c;\n"
      "}\n"sv,
      "Java", 0, 1, 5},
+    // Gradle: a string holding "/*" is split in two before the comment regex.
+    {"build.gradle",
+     "task x {\n"
+     "  from \"src/*.java\"\n"
+     "  include \"a/**/b\" // c\n"
+     "  /* block */\n"
+     "}\n"sv,
+     "Gradle", 0, 1, 4},
     {"app.js",
      "// comment\n"
      "const re = /ab+c/;\n"
