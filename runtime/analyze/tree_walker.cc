@@ -1,0 +1,256 @@
+// tree_walker.cc: an iterative depth-first walk (open(O_DIRECTORY) +
+// fdopendir + readdir to list, lstat/stat to examine).
+//
+// Design: a stack of directory paths, no recursion, so depth is bounded by
+// memory and not by the thread's stack. For each directory: list all names,
+// close the directory, sort the names, call the test hook, then examine each
+// name by path; no descriptor is held while the caller's on_file runs.
+// Subdirectories are pushed in reverse order so they pop in byte order.
+// Every failing system call becomes a counted WalkProblem: ENOENT after a
+// listing means the entry vanished, ENOENT/ELOOP through a link mean a
+// dangling link or a link loop. With follow_directory_symlinks, the
+// (device, inode) of every walked directory is remembered: one seen before
+// is a cycle (or a second path into the same tree) and is reported, not
+// walked. Nothing here throws on purpose; std::bad_alloc is the only
+// exception that can escape, as everywhere in adaptrt.
+
+#include "runtime/analyze/tree_walker.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace adaptrt::analyze {
+namespace {
+
+std::int64_t MtimeNs(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+         st.st_mtim.tv_nsec;
+}
+
+FileEntry MakeEntry(std::string path, const struct stat& st, bool via_symlink) {
+  FileEntry e;
+  e.path = std::move(path);
+  e.size = static_cast<std::uint64_t>(st.st_size);
+  e.mtime_ns = MtimeNs(st);
+  e.inode = static_cast<std::uint64_t>(st.st_ino);
+  e.device = static_cast<std::uint64_t>(st.st_dev);
+  e.via_symlink = via_symlink;
+  return e;
+}
+
+class Walker {
+ public:
+  Walker(const WalkOptions& options,
+         absl::FunctionRef<void(const FileEntry&)> on_file, WalkReport* report)
+      : options_(options), on_file_(on_file), report_(report) {}
+
+  void Problem(WalkProblem p, const std::string& path, int error) {
+    ++report_->problems[static_cast<int>(p)];
+    if (report_->examples.size() < options_.max_examples) {
+      report_->examples.push_back(
+          {path, p, error == 0 ? std::string() : std::string(std::strerror(error))});
+    }
+  }
+
+  // A regular file (reached directly or through a link).
+  void File(std::string path, const struct stat& st, bool via_symlink) {
+    if (st.st_size == 0) {
+      ++report_->empty_files;
+      return;
+    }
+    if (static_cast<std::uint64_t>(st.st_size) > options_.max_file_bytes) {
+      ++report_->too_large;
+      return;
+    }
+    FileEntry entry = MakeEntry(std::move(path), st, via_symlink);
+    ++report_->files;
+    report_->bytes += entry.size;
+    on_file_(entry);
+  }
+
+  // True when the directory should be walked (not seen before).
+  bool FirstVisit(const struct stat& st) {
+    if (!options_.follow_directory_symlinks) return true;
+    return seen_.insert({static_cast<std::uint64_t>(st.st_dev),
+                         static_cast<std::uint64_t>(st.st_ino)})
+        .second;
+  }
+
+  void Run(std::string root) {
+    std::vector<std::string> stack;
+    stack.push_back(std::move(root));
+    std::vector<std::string> names;
+    std::vector<std::string> subdirs;
+    while (!stack.empty()) {
+      std::string dir = std::move(stack.back());
+      stack.pop_back();
+      ++report_->directories;
+      names.clear();
+      if (!List(dir, &names)) continue;
+      std::sort(names.begin(), names.end());
+      if (options_.after_list_hook) options_.after_list_hook(dir);
+      subdirs.clear();
+      for (const std::string& name : names) {
+        if (Excluded(name)) {
+          ++report_->excluded;
+          continue;
+        }
+        std::string path = absl::StrCat(dir == "/" ? "" : dir, "/", name);
+        Visit(std::move(path), &subdirs);
+      }
+      for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) {
+        stack.push_back(std::move(*it));
+      }
+    }
+  }
+
+  bool Excluded(const std::string& name) const {
+    return std::find(options_.excluded_names.begin(), options_.excluded_names.end(),
+                     name) != options_.excluded_names.end();
+  }
+
+ private:
+  bool List(const std::string& dir, std::vector<std::string>* names) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      int error = errno;
+      Problem(error == ENOENT ? WalkProblem::kVanished
+                              : WalkProblem::kUnreadableDirectory,
+              dir, error);
+      return false;
+    }
+    DIR* d = ::fdopendir(fd);
+    if (d == nullptr) {
+      int error = errno;
+      ::close(fd);
+      Problem(WalkProblem::kUnreadableDirectory, dir, error);
+      return false;
+    }
+    errno = 0;
+    while (struct dirent* ent = ::readdir(d)) {
+      std::string_view name(ent->d_name);
+      if (name != "." && name != "..") names->emplace_back(name);
+      errno = 0;
+    }
+    int error = errno;
+    ::closedir(d);
+    if (error != 0) {
+      Problem(WalkProblem::kUnreadableDirectory, dir, error);
+      return false;
+    }
+    return true;
+  }
+
+  void Visit(std::string path, std::vector<std::string>* subdirs) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+      int error = errno;
+      Problem(error == ENOENT ? WalkProblem::kVanished : WalkProblem::kUnreadableEntry,
+              path, error);
+      return;
+    }
+    bool via_symlink = false;
+    if (S_ISLNK(st.st_mode)) {
+      via_symlink = true;
+      if (::stat(path.c_str(), &st) != 0) {
+        int error = errno;
+        WalkProblem p = error == ENOENT  ? WalkProblem::kDanglingSymlink
+                        : error == ELOOP ? WalkProblem::kSymlinkLoop
+                                         : WalkProblem::kUnreadableEntry;
+        Problem(p, path, error);
+        return;
+      }
+      if (S_ISDIR(st.st_mode) && !options_.follow_directory_symlinks) {
+        ++report_->directory_symlinks;
+        return;
+      }
+    }
+    if (S_ISREG(st.st_mode)) {
+      File(std::move(path), st, via_symlink);
+    } else if (S_ISDIR(st.st_mode)) {
+      if (FirstVisit(st)) {
+        subdirs->push_back(std::move(path));
+      } else {
+        Problem(WalkProblem::kDirectoryCycle, path, 0);
+      }
+    } else {
+      Problem(WalkProblem::kSpecialFile, path, 0);
+    }
+  }
+
+  const WalkOptions& options_;
+  absl::FunctionRef<void(const FileEntry&)> on_file_;
+  WalkReport* report_;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> seen_;
+};
+
+}  // namespace
+
+std::string_view WalkProblemName(WalkProblem problem) {
+  switch (problem) {
+    case WalkProblem::kUnreadableDirectory:
+      return "unreadable directory";
+    case WalkProblem::kUnreadableEntry:
+      return "unreadable entry";
+    case WalkProblem::kDanglingSymlink:
+      return "dangling symlink";
+    case WalkProblem::kSymlinkLoop:
+      return "symlink loop";
+    case WalkProblem::kVanished:
+      return "vanished during the walk";
+    case WalkProblem::kSpecialFile:
+      return "not a regular file";
+    case WalkProblem::kDirectoryCycle:
+      return "directory cycle";
+  }
+  return "unknown";
+}
+
+std::int64_t WalkReport::total_problems() const {
+  std::int64_t n = 0;
+  for (std::int64_t p : problems) n += p;
+  return n;
+}
+
+absl::Status WalkTree(std::string_view root, const WalkOptions& options,
+                      absl::FunctionRef<void(const FileEntry&)> on_file,
+                      WalkReport* report) {
+  *report = WalkReport();
+  while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
+  std::string path(root.empty() ? std::string_view(".") : root);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    int error = errno;
+    std::string message = absl::StrCat(path, ": ", std::strerror(error));
+    if (error == ENOENT) return absl::NotFoundError(message);
+    if (error == EACCES) return absl::PermissionDeniedError(message);
+    return absl::FailedPreconditionError(message);
+  }
+  Walker walker(options, on_file, report);
+  if (S_ISREG(st.st_mode)) {
+    walker.File(std::move(path), st, false);
+    return absl::OkStatus();
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": neither a directory nor a regular file"));
+  }
+  walker.FirstVisit(st);
+  walker.Run(std::move(path));
+  return absl::OkStatus();
+}
+
+}  // namespace adaptrt::analyze
