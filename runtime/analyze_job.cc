@@ -1,0 +1,228 @@
+// analyze_job.cc: see analyze_job.h.
+//
+// Design:
+//   * Two phases: the walk runs on the calling thread and collects every
+//     FileEntry (the walker is sequential by design: deterministic order,
+//     one fstatat per entry); then ParallelFor splits the entries over the
+//     executor. Each leaf aggregates into a local Report and merges it into
+//     the shared one under `mu` once, so the lock is taken once per leaf,
+//     not per file.
+//   * A FileAnalyzer is not thread-safe: each worker (and the calling thread,
+//     which helps in ParallelFor) uses its own thread_local instance.
+//   * Cache key: "<path>\0<size>:<mtime_ns>:<inode>:<device>", so any change
+//     of a file's size, mtime or identity misses and the file is recounted
+//     (the stale entry ages out by policy). Value: CachedFile, trivially
+//     copyable (cache/serializer.h's default serializer stores it in L3).
+//     Results that describe a transient state (unreadable, vanished, empty
+//     at read time) are not cached.
+//   * Atomics: options.progress is incremented relaxed (display only);
+//     from_cache / counted are relaxed counters read after ParallelFor's
+//     join, which orders them.
+
+#include "runtime/analyze_job.h"
+
+#include <algorithm>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "runtime/analyze/file_analyzer.h"
+#include "runtime/analyze/language.h"
+#include "sched/parallel_for.h"
+
+namespace adaptrt {
+
+namespace {
+
+// One file's result as cached (and stored in L3).
+struct CachedFile {
+  char language[48];  // cloc's name, NUL-terminated; empty unless counted
+  std::uint8_t kind;  // analyze::FileKind
+  std::uint8_t skip_reason;  // analyze::SkipReason
+  std::int64_t blank;
+  std::int64_t comment;
+  std::int64_t code;
+  std::uint64_t bytes;
+};
+static_assert(std::is_trivially_copyable_v<CachedFile>);
+
+using FileCache = NamedCache<std::string, CachedFile>;
+
+std::string CacheKey(const analyze::FileEntry& e) {
+  std::string key = e.path;
+  key.push_back('\0');
+  absl::StrAppend(&key, e.size, ":", e.mtime_ns, ":", e.inode, ":", e.device);
+  return key;
+}
+
+bool Cacheable(const analyze::FileResult& r) {
+  return r.kind == analyze::FileKind::kCounted || r.kind == analyze::FileKind::kBinary ||
+         r.kind == analyze::FileKind::kNotCode;
+}
+
+std::optional<CachedFile> ToCached(const analyze::FileResult& r) {
+  CachedFile c;
+  std::memset(&c, 0, sizeof(c));
+  if (r.kind == analyze::FileKind::kCounted) {
+    if (r.language == nullptr || r.language->name.size() >= sizeof(c.language)) {
+      return std::nullopt;
+    }
+    std::memcpy(c.language, r.language->name.data(), r.language->name.size());
+  }
+  c.kind = static_cast<std::uint8_t>(r.kind);
+  c.skip_reason = static_cast<std::uint8_t>(r.skip_reason);
+  c.blank = r.counts.blank;
+  c.comment = r.counts.comment;
+  c.code = r.counts.code;
+  c.bytes = r.bytes;
+  return c;
+}
+
+// Null when the record does not describe a result this build can use (a
+// language it does not know, a kind out of range): the file is recounted.
+std::optional<analyze::FileResult> FromCached(const CachedFile& c) {
+  analyze::FileResult r;
+  if (c.kind > static_cast<std::uint8_t>(analyze::FileKind::kVanished)) return std::nullopt;
+  r.kind = static_cast<analyze::FileKind>(c.kind);
+  r.skip_reason = static_cast<analyze::SkipReason>(c.skip_reason);
+  if (r.kind == analyze::FileKind::kCounted) {
+    const std::size_t n = strnlen(c.language, sizeof(c.language));
+    r.language = analyze::FindLanguage(std::string_view(c.language, n));
+    if (r.language == nullptr) return std::nullopt;
+  }
+  r.counts.blank = c.blank;
+  r.counts.comment = c.comment;
+  r.counts.code = c.code;
+  r.bytes = c.bytes;
+  return r;
+}
+
+cache::TierStats Delta(const cache::TierStats& a, const cache::TierStats& b) {
+  auto d = [](std::uint64_t x, std::uint64_t y) { return x >= y ? x - y : 0; };
+  cache::TierStats s = a;  // gauges (bytes, entries, capacity) as of the end
+  s.hits = d(a.hits, b.hits);
+  s.misses = d(a.misses, b.misses);
+  s.promotions = d(a.promotions, b.promotions);
+  s.demotions = d(a.demotions, b.demotions);
+  s.demotions_dropped = d(a.demotions_dropped, b.demotions_dropped);
+  s.evictions = d(a.evictions, b.evictions);
+  s.errors = d(a.errors, b.errors);
+  return s;
+}
+
+analyze::FileAnalyzer& ThreadAnalyzer() {
+  thread_local analyze::FileAnalyzer analyzer;
+  return analyzer;
+}
+
+}  // namespace
+
+double TierHitRate(const cache::TierStats& s) {
+  const double n = static_cast<double>(s.hits + s.misses);
+  return n > 0 ? static_cast<double>(s.hits) / n : 0.0;
+}
+
+absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
+                                          const AnalyzeOptions& options) {
+  AnalyzeResult out;
+  const absl::Time start = absl::Now();
+  std::vector<analyze::FileEntry> entries;
+  absl::Status walked = analyze::WalkTree(
+      root, analyze::WalkOptions(),
+      [&](const analyze::FileEntry& e) { entries.push_back(e); }, &out.walk);
+  if (!walked.ok()) return walked;
+  out.walk_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  out.report.AddWalk(out.walk);
+  out.files = static_cast<std::int64_t>(entries.size());
+  for (const auto& e : entries) out.bytes += e.size;
+  if (options.on_walked) options.on_walked(out.files);
+
+  if (rt == nullptr) {  // the baseline
+    analyze::FileAnalyzer analyzer;
+    for (const auto& e : entries) {
+      out.report.Add(analyzer.AnalyzeFile(e.path));
+      if (options.progress) options.progress->fetch_add(1, std::memory_order_relaxed);
+    }
+    out.counted = out.files;
+    out.wall_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    return out;
+  }
+
+  FileCache* cache = nullptr;
+  cache::TieredStats before;
+  if (options.use_cache) {
+    NamedCacheOptions co;
+    co.persistent = options.persistent;
+    // Entries are ~100 bytes: a few MB hold hundreds of thousands of files.
+    co.l1_bytes = std::uint64_t{16} << 20;
+    co.l2_bytes = std::uint64_t{64} << 20;
+    co.l3_bytes = std::uint64_t{512} << 20;
+    co.ttl = absl::InfiniteDuration();
+    absl::StatusOr<FileCache*> c = rt->GetOrCreateCache<std::string, CachedFile>("analyze", co);
+    if (!c.ok()) {
+      out.cache_note = absl::StrCat("cache disabled: ", c.status().message());
+    } else {
+      cache = *c;
+      before = cache->Stats();
+      if (options.persistent && !before.l3_enabled) {
+        out.cache_note = absl::StrCat("L3 unavailable: ", before.l3_status.message());
+      }
+    }
+  }
+
+  sched::Executor& executor = rt->executor();
+  out.workers_start = executor.worker_count();
+  std::mutex mu;
+  std::atomic<std::int64_t> from_cache{0}, counted{0};
+  auto leaf = [&](std::size_t lo, std::size_t hi) {
+    analyze::Report local;
+    analyze::FileAnalyzer& analyzer = ThreadAnalyzer();
+    std::int64_t hits = 0, misses = 0;
+    for (std::size_t i = lo; i < hi; ++i) {
+      const analyze::FileEntry& e = entries[i];
+      std::optional<analyze::FileResult> result;
+      std::string key;
+      if (cache != nullptr) {
+        key = CacheKey(e);
+        if (auto hit = cache->Get(key); hit != nullptr) result = FromCached(*hit);
+      }
+      if (result.has_value()) {
+        ++hits;
+      } else {
+        result = analyzer.AnalyzeFile(e.path);
+        ++misses;
+        if (cache != nullptr && Cacheable(*result)) {
+          if (std::optional<CachedFile> c = ToCached(*result)) {
+            (void)cache->Put(key, *c);  // a refused Put only costs a recount
+          }
+        }
+      }
+      local.Add(*result);
+      if (options.progress) options.progress->fetch_add(1, std::memory_order_relaxed);
+    }
+    from_cache.fetch_add(hits, std::memory_order_relaxed);
+    counted.fetch_add(misses, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(mu);
+    out.report.Merge(local);
+  };
+  const std::size_t grain = options.grain > 0 ? static_cast<std::size_t>(options.grain) : 0;
+  sched::ParallelFor(executor, std::size_t{0}, entries.size(), grain, leaf);
+  out.from_cache = from_cache.load(std::memory_order_relaxed);
+  out.counted = counted.load(std::memory_order_relaxed);
+  out.workers_end = executor.worker_count();
+  if (cache != nullptr) {
+    const cache::TieredStats after = cache->Stats();
+    out.cache_used = true;
+    out.cache.l1 = Delta(after.l1, before.l1);
+    out.cache.l2 = Delta(after.l2, before.l2);
+    out.cache.l3 = Delta(after.l3, before.l3);
+    out.cache.l3_enabled = after.l3_enabled;
+    out.cache.l3_status = after.l3_status;
+  }
+  out.wall_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return out;
+}
+
+}  // namespace adaptrt

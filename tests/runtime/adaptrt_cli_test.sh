@@ -1,0 +1,74 @@
+#!/bin/bash
+# The adaptrt command on a fixture tree: analyze --json counts, the second run
+# served from the persistent cache, a changed file recounted, bad inputs.
+set -u
+ADAPTRT="$1"
+T="${TEST_TMPDIR:-$(mktemp -d)}"
+export XDG_CACHE_HOME="$T/xdg"
+FAIL=0
+fail() { echo "FAIL: $*" >&2; FAIL=1; }
+
+mkdir -p "$T/tree/src"
+printf '/* comment */\nint a;\n\nint b; // x\n' > "$T/tree/src/a.c"
+printf '#include <x>\n// only\nint f();\n' > "$T/tree/src/a.h"
+printf '# c\nx = 1\n\n' > "$T/tree/b.py"
+printf 'echo hi\n' > "$T/tree/run.sh"
+printf '\x00\x01binary' > "$T/tree/blob.bin"
+
+# field FILE PYTHON_EXPR: evaluates EXPR with j = the parsed JSON.
+field() { /usr/bin/python3 -c "import json,sys; j=json.load(open('$1')); print($2)"; }
+
+"$ADAPTRT" analyze --json "$T/tree" > "$T/run1.json" 2> "$T/run1.err" || fail "analyze exited $?"
+[ "$(field "$T/run1.json" "{l['language']: (l['files'], l['blank'], l['comment'], l['code']) for l in j['languages']}['C']")" = "(1, 1, 1, 2)" ] || fail "C row: $(cat "$T/run1.json")"
+[ "$(field "$T/run1.json" "{l['language']: l['code'] for l in j['languages']}['C/C++ Header']")" = "2" ] || fail "header row"
+[ "$(field "$T/run1.json" "{l['language']: l['code'] for l in j['languages']}['Python']")" = "1" ] || fail "python row"
+[ "$(field "$T/run1.json" "j['total']['files']")" = "4" ] || fail "total files"
+[ "$(field "$T/run1.json" "j['total']['code']")" = "6" ] || fail "total code"
+[ "$(field "$T/run1.json" "j['performance']['counted']")" = "5" ] || fail "first run counts every file"
+field "$T/run1.json" "j['performance']['wall_seconds'] > 0 and j['performance']['workers'] >= 1 and set(j['performance']['hit_rate']) == {'l1','l2','l3'}" | grep -q True || fail "performance fields"
+[ -s "$T/run1.err" ] && ! grep -q "note" "$T/run1.err" && fail "unexpected stderr (no progress bar when piped): $(cat "$T/run1.err")"
+
+# Second run: every file from L3 (a new process: L1/L2 are empty).
+"$ADAPTRT" analyze --json "$T/tree" > "$T/run2.json" || fail "second analyze"
+[ "$(field "$T/run2.json" "j['performance']['from_cache']")" = "5" ] || fail "second run not from cache: $(cat "$T/run2.json")"
+field "$T/run2.json" "j['performance']['hit_rate']['l3'] > 0" | grep -q True || fail "L3 hit rate"
+[ "$(field "$T/run2.json" "j['total']")" = "$(field "$T/run1.json" "j['total']")" ] || fail "cached totals differ"
+
+# A changed file is recounted.
+printf 'x = 1\ny = 2\nz = 3\n' > "$T/tree/b.py"
+"$ADAPTRT" analyze --json "$T/tree" > "$T/run3.json" || fail "third analyze"
+[ "$(field "$T/run3.json" "j['performance']['counted']")" = "1" ] || fail "changed file not recounted alone"
+[ "$(field "$T/run3.json" "{l['language']: l['code'] for l in j['languages']}['Python']")" = "3" ] || fail "changed counts"
+
+# --no-cache and --baseline (text).
+"$ADAPTRT" analyze --no-cache --baseline "$T/tree" > "$T/text.out" || fail "text analyze"
+grep -q "speedup" "$T/text.out" || fail "no speedup line"
+grep -q "C/C++ Header" "$T/text.out" || fail "no table"
+
+# Bad inputs: clear error, non-zero exit.
+"$ADAPTRT" analyze "$T/missing" 2> "$T/err" && fail "missing DIR accepted"
+grep -q "missing" "$T/err" || fail "missing DIR message: $(cat "$T/err")"
+"$ADAPTRT" frobnicate 2> "$T/err" && fail "unknown command accepted"
+grep -q "unknown command" "$T/err" || fail "unknown command message"
+"$ADAPTRT" analyze --bogus "$T/tree" 2> "$T/err" && fail "unknown flag accepted"
+"$ADAPTRT" analyze --target=fast "$T/tree" 2> "$T/err" && fail "bad target accepted"
+grep -q "throughput, latency or memory" "$T/err" || fail "bad target message: $(cat "$T/err")"
+"$ADAPTRT" profile --profile=/nope/p.yaml 2> "$T/err" && fail "bad profile path accepted"
+grep -q "/nope/p.yaml" "$T/err" || fail "bad profile message: $(cat "$T/err")"
+"$ADAPTRT" analyze a b 2> /dev/null && fail "two DIRs accepted"
+
+# --help on every subcommand; profile --json parses.
+for c in analyze profile tune bench; do
+  "$ADAPTRT" "$c" --help | grep -q "usage: adaptrt $c" || fail "$c --help"
+done
+"$ADAPTRT" profile --json > "$T/profile.json" || fail "profile --json"
+field "$T/profile.json" "j['selected']['name'] != '' and j['configuration']['workers'] >= 1" | grep -q True || fail "profile json"
+"$ADAPTRT" profile --profile=small_project | grep -q "selected profile: small_project" || fail "named profile"
+
+# tune, short.
+"$ADAPTRT" tune --json --seconds=0.05 --history="$T/history.tsv" > "$T/tune.json" || fail "tune"
+field "$T/tune.json" "j['recommended_workers'] >= 1 and len(j['cpu_probe']['points']) >= 2" | grep -q True || fail "tune json: $(cat "$T/tune.json")"
+grep -q "tune/cpu-bound" "$T/history.tsv" || fail "tune history not written"
+
+[ $FAIL = 0 ] && echo PASS
+exit $FAIL

@@ -1,0 +1,146 @@
+// The analyze job over a fixture tree: counts, cache hits within a process
+// (L1) and across runtimes (L3 on disk), recount of a changed file, and a
+// persistent named cache surviving a Runtime restart.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "runtime/analyze_job.h"
+#include "runtime/runtime.h"
+
+namespace adaptrt {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AnalyzeJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = std::string(getenv("TEST_TMPDIR")) + "/" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(tmp_);
+    fs::create_directories(tmp_ + "/tree/sub");
+    Write("tree/a.c", "/* comment */\nint a;\n\nint b; // x\n");  // C: 1 blank 1 comment 2 code
+    Write("tree/sub/b.py", "# c\nx = 1\n\n");                       // Python: 1 1 1
+    Write("tree/sub/c.py", "y = '#'\n");                            // Python: 0 0 1
+  }
+  void Write(const std::string& rel, const std::string& text) {
+    std::ofstream(tmp_ + "/" + rel, std::ios::binary) << text;
+  }
+  RuntimeOptions Options() {
+    RuntimeOptions o;
+    o.cache_directory = tmp_ + "/cache";
+    o.auto_tune = true;
+    o.tuner_period = absl::Milliseconds(10);
+    o.workers = 2;
+    return o;
+  }
+  static const analyze::LanguageRow* Row(const AnalyzeResult& r, std::string_view lang) {
+    static std::vector<analyze::LanguageRow> rows;
+    rows = r.report.Languages();
+    for (const auto& row : rows) {
+      if (row.language == lang) return &row;
+    }
+    return nullptr;
+  }
+  std::string tmp_;
+};
+
+TEST_F(AnalyzeJobTest, CountsCachesAndRecounts) {
+  {
+    auto rt = Runtime::Create(Options());
+    ASSERT_TRUE(rt.ok()) << rt.status();
+    auto r = RunAnalysis(rt->get(), tmp_ + "/tree");
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_TRUE(r->cache.l3_enabled) << r->cache.l3_status;
+    EXPECT_EQ(r->files, 3);
+    EXPECT_EQ(r->counted, 3);
+    const auto* c = Row(*r, "C");
+    ASSERT_NE(c, nullptr);
+    EXPECT_EQ(c->files, 1);
+    EXPECT_EQ(c->counts.blank, 1);
+    EXPECT_EQ(c->counts.comment, 1);
+    EXPECT_EQ(c->counts.code, 2);
+    const auto* py = Row(*r, "Python");
+    ASSERT_NE(py, nullptr);
+    EXPECT_EQ(py->files, 2);
+    EXPECT_EQ(py->counts.code, 2);
+    // Same process, second run: L1 answers.
+    auto again = RunAnalysis(rt->get(), tmp_ + "/tree");
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->from_cache, 3);
+    EXPECT_EQ(again->cache.l1.hits, 3u);
+    EXPECT_EQ(again->report.Total().counts.code, r->report.Total().counts.code);
+    // The baseline agrees.
+    auto base = RunAnalysis(nullptr, tmp_ + "/tree");
+    ASSERT_TRUE(base.ok());
+    EXPECT_EQ(base->report.Json(), r->report.Json());
+  }
+  // A new runtime (a new process, as far as the cache knows): L3 answers;
+  // a changed file is recounted.
+  Write("tree/sub/c.py", "y = 1\nz = 2\n# note\n");  // size changes
+  auto rt = Runtime::Create(Options());
+  ASSERT_TRUE(rt.ok());
+  auto r = RunAnalysis(rt->get(), tmp_ + "/tree");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->from_cache, 2);
+  EXPECT_EQ(r->counted, 1);
+  EXPECT_EQ(r->cache.l3.hits, 2u);
+  const auto* py = Row(*r, "Python");
+  ASSERT_NE(py, nullptr);
+  EXPECT_EQ(py->counts.code, 3);
+  EXPECT_EQ(py->counts.comment, 2);
+}
+
+TEST_F(AnalyzeJobTest, MissingRootIsAnError) {
+  auto rt = Runtime::Create(Options());
+  ASSERT_TRUE(rt.ok());
+  EXPECT_FALSE(RunAnalysis(rt->get(), tmp_ + "/nope").ok());
+}
+
+TEST_F(AnalyzeJobTest, BrokenEntriesAreCountedNotFatal) {
+  fs::create_symlink("loop", tmp_ + "/tree/loop");  // a link to itself
+  fs::create_symlink("missing", tmp_ + "/tree/dangling");
+  Write("tree/secret.c", "int x;\n");
+  ::chmod((tmp_ + "/tree/secret.c").c_str(), 0);
+  auto rt = Runtime::Create(Options());
+  ASSERT_TRUE(rt.ok());
+  auto r = RunAnalysis(rt->get(), tmp_ + "/tree");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GE(r->walk.total_problems(), 2);
+  if (::geteuid() != 0) {
+    EXPECT_EQ(r->report.skipped().unreadable, 1);
+  }
+}
+
+TEST_F(AnalyzeJobTest, NamedPersistentCacheSurvivesRestart) {
+  NamedCacheOptions co;
+  co.persistent = true;
+  co.l1_bytes = co.l2_bytes = 1 << 20;
+  co.l3_bytes = 8 << 20;
+  co.l3_required = true;
+  {
+    auto rt = Runtime::Create(Options());
+    ASSERT_TRUE(rt.ok());
+    auto c = (*rt)->GetOrCreateCache<std::string, std::string>("kv", co);
+    ASSERT_TRUE(c.ok()) << c.status();
+    ASSERT_TRUE((*c)->Put("k", "v").ok());
+  }
+  auto rt = Runtime::Create(Options());
+  ASSERT_TRUE(rt.ok());
+  auto c = (*rt)->GetOrCreateCache<std::string, std::string>("kv", co);
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto v = (*c)->Get("k");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(*v, "v");
+  EXPECT_EQ((*c)->Stats().l3.hits, 1u);
+  EXPECT_TRUE(fs::is_directory(tmp_ + "/cache/kv"));
+}
+
+}  // namespace
+}  // namespace adaptrt
