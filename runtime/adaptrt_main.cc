@@ -472,7 +472,7 @@ int Tune(const std::vector<std::string>& args) {
     auto c = (*rt)->GetOrCreateCache<std::uint64_t, std::uint64_t>("tune_probe", co);
     if (c.ok()) {
       absl::BitGen gen;
-      absl::zipf_distribution<std::uint64_t> zipf(100000, 0.99);
+      absl::zipf_distribution<std::uint64_t> zipf(100000, 1.2);
       std::uint64_t ops = 0;
       const absl::Time end = absl::Now() + absl::Seconds(seconds);
       while (absl::Now() < end) {
@@ -542,7 +542,7 @@ int Tune(const std::vector<std::string>& args) {
       std::printf("  model: %s\n  best %d workers: estimated speedup %.2fx, measured %.2fx\n\n",
                   p->model.c_str(), p->best_workers, p->estimated_speedup, p->measured_speedup);
     }
-    std::printf("cache probe (Zipf 0.99, 100k keys, 1 MB L1 + 2 MB L2): hit rate %.1f%%, "
+    std::printf("cache probe (Zipf q=1.2, 100k keys, 1 MB L1 + 2 MB L2): hit rate %.1f%%, "
                 "%.0f ops/s\n\n", 100 * cache_hit, cache_ops);
     std::printf("recommendation: %d workers for CPU-bound work", recommended);
     if (io) std::printf(", %d for I/O-bound work", io->best_workers);
