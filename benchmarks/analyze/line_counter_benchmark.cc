@@ -115,12 +115,12 @@ void BM_Python_NewlinesPeer(benchmark::State& s) { Newlines(s, PythonFiles()); }
 void BM_Python_Count(benchmark::State& s) { Count(s, PythonFiles()); }
 void BM_Python_Analyze(benchmark::State& s) { Analyze(s, PythonFiles()); }
 
-BENCHMARK(BM_Headers_NewlinesPeer)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Headers_Count)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Headers_Analyze)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Python_NewlinesPeer)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Python_Count)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Python_Analyze)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Headers_NewlinesPeer)->Name("count_headers/memchr")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Headers_Count)->Name("count_headers/adaptrt")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Headers_Analyze)->Name("analyze_headers/adaptrt")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Python_NewlinesPeer)->Name("count_python/memchr")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Python_Count)->Name("count_python/adaptrt")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Python_Analyze)->Name("analyze_python/adaptrt")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace adaptrt::analyze

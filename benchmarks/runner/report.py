@@ -7,7 +7,7 @@ import subprocess
 # Implementations we recognise in `<workload>/<implementation>/<rest>` names;
 # "ours" is the one ratios are computed for.
 OURS = {"adaptrt", "mimalloc"}
-IMPLEMENTATIONS = OURS | {"tbb", "mutex_pool", "rocksdb_lru", "rocksdb_hcc", "mutex_lru", "glibc"}
+IMPLEMENTATIONS = OURS | {"tbb", "mutex_pool", "rocksdb_lru", "rocksdb_hcc", "mutex_lru", "glibc", "memchr"}
 
 
 def split_name(name):

@@ -29,6 +29,8 @@ import stats  # noqa: E402
 FAMILIES = {
     "memory": "benchmarks/memory/allocator_benchmark",
     "io": "benchmarks/io/file_io_benchmark",
+    "sched": "benchmarks/sched/executor_benchmark",
+    "analyze": "benchmarks/analyze/line_counter_benchmark",
     "selftest": "benchmarks/runner/selftest_benchmark",
 }
 DEFAULT_FAMILIES = [f for f in FAMILIES if f != "selftest"]

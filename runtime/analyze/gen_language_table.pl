@@ -156,6 +156,9 @@ sub translate {
         return (filter_entry('kCComments'), 1)   if $args[0] eq 'C';
         return (undef, 0);
     }
+    if ($name eq 'powershell_to_C') {
+        return (filter_entry('kPowershellToC'), 1);
+    }
     if ($name eq 'docstring_to_C') {
         return (filter_entry('kDocstringToC'), 1);
     }

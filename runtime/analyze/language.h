@@ -34,6 +34,7 @@ enum class FilterOp : std::uint8_t {
   kCxxComments,       // [call_regexp_common C++]: // and /* */ comments.
   kCComments,         // [call_regexp_common C]: /* */ comments.
   kDocstringToC,      // [docstring_to_C]: Python """/''' become /* */.
+  kPowershellToC,     // [powershell_to_C]: <# and #> become /* and */.
   kRemoveBetween,     // [remove_between_general]: `start` .. `end` comments.
   kRemoveBetweenBraceNotDollar,  // [remove_between_regex '\{[^$]', '}']
   kRemoveBetweenLinkComment,  // [remove_between_regex '\[(comment|//)?\]...']

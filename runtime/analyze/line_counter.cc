@@ -334,6 +334,28 @@ std::size_t FindStart(StartKind kind, std::string_view start, std::string_view f
   return npos;
 }
 
+// powershell_to_C: s{<#}{/*}g then s{#>}{*/}g on each line, which is one
+// left-to-right pass (the first replacement creates no "#>").
+void PowershellToC(const Lines& in, std::string* scratch, Gate* gate) {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    Line line = Split(in[i]);
+    std::string_view body = line.body;
+    scratch->clear();
+    for (std::size_t p = 0; p < body.size();) {
+      if (body.compare(p, 2, "<#") == 0) {
+        scratch->append("/*");
+        p += 2;
+      } else if (body.compare(p, 2, "#>") == 0) {
+        scratch->append("*/");
+        p += 2;
+      } else {
+        scratch->push_back(body[p++]);
+      }
+    }
+    gate->Push(*scratch, line.nl);
+  }
+}
+
 // remove_between_general(start, end), remove_between_regex(start, end) for
 // the two regexes cloc uses, and remove_html_comments (`html`: a line that
 // opens or stays in a comment is dropped rather than cut).
@@ -668,6 +690,9 @@ LineCounts LineCounter::Count(const LanguageSpec& language,
         break;
       case FilterOp::kDocstringToC:
         DocstringToC(*in, &scratch_, &gate);
+        break;
+      case FilterOp::kPowershellToC:
+        PowershellToC(*in, &scratch_, &gate);
         break;
       case FilterOp::kRemoveBetween:
         RemoveBetween(*in, StartKind::kLiteral, filter.start, filter.end, false,

@@ -224,6 +224,16 @@ constexpr ClocFixture kFixtures[] = {
      "  /* block */\n"
      "}\n"sv,
      "Gradle", 0, 1, 4},
+    // PowerShell: <# #> blocks become /* */ before the C comment regex.
+    {"script.ps1",
+     "<#\n"
+     ".SYNOPSIS\n"
+     "  Does x.\n"
+     "#>\n"
+     "param($a) # trailing\n"
+     "# comment\n"
+     "Write-Host \"hi\" <# inline #> ; $b = 1\n"sv,
+     "PowerShell", 0, 5, 2},
     {"app.js",
      "// comment\n"
      "const re = /ab+c/;\n"
