@@ -26,7 +26,11 @@
 // below the new one once SetCapacity returns.
 //
 // PERFORMANCE: Get hands out a shared_ptr (one atomic increment, one more
-// when the caller drops it). Keys are hashed with absl::Hash<K>.
+// when the caller drops it); Read(key, fn) avoids both. Keys are hashed with
+// absl::Hash<K>. std::string keys longer than 15 characters keep their bytes
+// in a separate heap buffer that every lookup touches (one more cache miss):
+// for fixed-size keys (e.g. 16-byte ids) prefer std::array<char, 16> or
+// integers, which live inside the entry.
 
 #ifndef ADAPTRT_CACHE_CACHE_H_
 #define ADAPTRT_CACHE_CACHE_H_

@@ -1,5 +1,6 @@
 #include "cache/cache.h"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -397,6 +398,24 @@ TEST(CacheTest, ExtractRemovesAndReturnsTheValue) {
   const CacheStats s = c->Stats();
   EXPECT_EQ(s.erasures, 1u);
   EXPECT_EQ(s.entries, 0u);
+}
+
+TEST(CacheTest, FixedSizeArrayKeys) {
+  using Key = std::array<char, 16>;
+  Cache<Key, std::uint64_t>::Options options;
+  options.capacity = 1 << 20;
+  auto c = *Cache<Key, std::uint64_t>::Create(options);
+  Key a{};
+  a[0] = 'a';
+  Key b = a;
+  b[15] = 'b';
+  ASSERT_TRUE(c->Put(a, 1).ok());
+  ASSERT_TRUE(c->Put(b, 2).ok());
+  EXPECT_EQ(*c->Get(a), 1u);
+  EXPECT_EQ(*c->Get(b), 2u);
+  const std::size_t expected = sizeof(Key) + sizeof(std::uint64_t) +
+                               Cache<Key, std::uint64_t>::kEntryOverheadBytes;
+  EXPECT_EQ(c->ChargeOf(a, 1), expected);
 }
 
 TEST(CacheTest, StatsAreConsistent) {
