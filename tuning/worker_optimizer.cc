@@ -450,9 +450,11 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
         "%d workers %s %d (%.4g/s vs %.4g/s); back to the best, %d", current_,
         verdict == -1 ? "worse than" : "no better than", origin_, here->mean, base.mean,
         best());
+    // Only failures at the finest step count towards settling: a coarse step
+    // may have jumped over the peak, so the step halves first.
+    if (step_ == 1) ++failed_directions_;
     direction_ = -direction_;
     step_ = std::max(1, step_ / 2);
-    ++failed_directions_;
     phase_ = Phase::kMeasure;
     const int target = best();
     origin_ = target;
