@@ -107,7 +107,10 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
     out.window = now - last_time_;
     const double secs = absl::ToDoubleSeconds(out.window);
     auto delta = [](std::uint64_t a, std::uint64_t b) { return a >= b ? a - b : 0; };
-    const double tasks = static_cast<double>(delta(cur.tasks_run, last_.tasks_run));
+    // Tasks run by workers and by threads helping in TaskGroup::Wait.
+    const double tasks =
+        static_cast<double>(delta(cur.tasks_run, last_.tasks_run) +
+                            delta(stats.external_tasks_run, last_external_));
     const double busy = static_cast<double>(delta(cur.busy_ns, last_.busy_ns));
     const double idle = static_cast<double>(delta(cur.idle_ns, last_.idle_ns));
     const double cpu = static_cast<double>(delta(cur.busy_cpu_ns, last_.busy_cpu_ns));
@@ -121,12 +124,17 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
   first_ = false;
   last_time_ = now;
   last_ = cur;
+  last_external_ = stats.external_tasks_run;
   return out;
 }
 
 void HitsAndMisses(const cache::TieredStats& s, std::uint64_t* hits, std::uint64_t* misses) {
+  // Every Get is counted once in L1 (hit or miss); a lower tier's hits
+  // answered some of L1's misses. Reading the lower tiers' own miss counters
+  // instead would not add up while lookups are in flight between tiers.
   *hits = s.l1.hits + s.l2.hits + s.l3.hits;
-  *misses = s.l3_enabled ? s.l3.misses : s.l2.misses;
+  const std::uint64_t lower = s.l2.hits + s.l3.hits;
+  *misses = s.l1.misses >= lower ? s.l1.misses - lower : 0;
 }
 
 tuning::CacheSample CacheSampler::SampleCache(absl::Time now) {

@@ -126,6 +126,7 @@ class ExecutorSampler final : public tuning::ExecutorSampleSource {
   bool first_ ABSL_GUARDED_BY(mu_) = true;
   absl::Time last_time_ ABSL_GUARDED_BY(mu_);
   sched::WorkerStats last_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t last_external_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class TierCapacityKnob final : public tuning::CapacityKnob {
@@ -142,8 +143,8 @@ class TierCapacityKnob final : public tuning::CapacityKnob {
 };
 
 // CacheSample: hits are lookups any tier answered, misses the lookups no
-// tier answered (the last tier's misses), both as deltas since the previous
-// call; bytes_used the charge of all tiers now.
+// tier answered (L1 misses not answered below), both as deltas since the
+// previous call; bytes_used the charge of all tiers now.
 class CacheSampler final : public tuning::CacheSampleSource {
  public:
   explicit CacheSampler(CacheSet* caches) : caches_(caches) {}
