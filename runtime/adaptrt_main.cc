@@ -310,7 +310,7 @@ std::string ConfigText(const Runtime& rt) {
       "  cache dir     %s\n",
       rt.Stats().executor.worker_count, p.executor.workers,
       const_cast<Runtime&>(rt).executor().max_workers(), p.cache.l1_mb, p.cache.l2_mb,
-      p.cache.l3_mb, p.cache.policy, p.cache.ttl_hours, rt.auto_tune() ? "on" : "off",
+      p.cache.l3_mb, p.cache.policy, p.cache.ttl_hours, p.tuning.enabled ? "on" : "off",
       adaptrt::TuningTargetName(rt.target()), p.tuning.period_ms, p.tuning.target_hit_rate,
       p.expected_speedup.min, p.expected_speedup.max, rt.cache_directory());
 }
@@ -334,7 +334,7 @@ std::string ConfigJson(const Runtime& rt) {
       ",\"l1_mb\":", p.cache.l1_mb, ",\"l2_mb\":", p.cache.l2_mb, ",\"l3_mb\":", p.cache.l3_mb,
       ",\"policy\":", adaptrt::analyze::JsonQuote(p.cache.policy),
       ",\"ttl_hours\":", J(p.cache.ttl_hours),
-      ",\"auto_tune\":", rt.auto_tune() ? "true" : "false",
+      ",\"auto_tune\":", p.tuning.enabled ? "true" : "false",
       ",\"target\":", adaptrt::analyze::JsonQuote(adaptrt::TuningTargetName(rt.target())),
       ",\"period_ms\":", p.tuning.period_ms,
       ",\"expected_speedup\":{\"min\":", J(p.expected_speedup.min),
