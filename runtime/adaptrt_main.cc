@@ -116,8 +116,13 @@ void PrintCommandHelp(const Command& c) {
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(f);
     if (flag == nullptr) continue;
     std::string name = f == "no_cache" ? "no-cache" : f;
-    std::printf("  --%s  %s (default: %s)\n", name.c_str(), flag->Help().c_str(),
-                flag->DefaultValue().empty() ? "\"\"" : flag->DefaultValue().c_str());
+    const std::string help = flag->Help();
+    if (absl::StrContains(help, "(default")) {  // the help names the default itself
+      std::printf("  --%s  %s\n", name.c_str(), help.c_str());
+    } else {
+      std::printf("  --%s  %s (default: %s)\n", name.c_str(), help.c_str(),
+                  flag->DefaultValue().empty() ? "\"\"" : flag->DefaultValue().c_str());
+    }
   }
 }
 
