@@ -96,6 +96,10 @@ int main(int argc, char** argv) {
   if (!trace.ok()) return Fail(std::string(trace.status().message()));
 
   const bool bytes = absl::GetFlag(FLAGS_bytes);
+  if (bytes && trace->sizes.size() != trace->keys.size()) {
+    return Fail(absl::StrCat(path, ": --bytes needs object sizes; only "
+                                   "--format=oracle traces carry them"));
+  }
   std::fputs(ct::ReplayTsvHeader().c_str(), stdout);
   for (cache::PolicyKind policy : policies) {
     for (std::uint64_t capacity : capacities) {

@@ -1,5 +1,6 @@
 #include "cache/cache.h"
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -360,6 +361,61 @@ TEST(CacheTest, ListenerMayCallIntoCaches) {
   l1_ptr = l1.get();
   for (std::uint64_t k = 0; k < 5; ++k) ASSERT_TRUE(l1->Put(k, int(k)).ok());
   for (std::uint64_t k = 0; k < 3; ++k) EXPECT_EQ(*l2->Get(k), int(k));
+}
+
+TEST(CacheTest, ReadVisitsTheValueWithoutHandingItOut) {
+  for (bool exact : {true, false}) {
+    auto c = MakeUnit(3, PolicyKind::kLru, exact);
+    for (std::uint64_t k : {1, 2, 3}) ASSERT_TRUE(c->Put(k, int(k) * 7).ok());
+    int seen = 0;
+    EXPECT_TRUE(c->Read(1, [&seen](const int& v) { seen = v; }));
+    EXPECT_EQ(seen, 7);
+    EXPECT_FALSE(c->Read(9, [&seen](const int&) { seen = -1; }));
+    EXPECT_EQ(seen, 7);
+    ASSERT_TRUE(c->Put(4, 28).ok());  // Read counted as a use of 1: 2 goes
+    EXPECT_TRUE(c->Contains(1));
+    EXPECT_FALSE(c->Contains(2));
+    const CacheStats s = c->Stats();
+    EXPECT_EQ(s.hits, 1u);
+    EXPECT_EQ(s.misses, 1u);
+  }
+}
+
+TEST(CacheTest, ExtractRemovesAndReturnsTheValue) {
+  std::vector<std::uint64_t> evicted;
+  auto options = UnitOptions(4, PolicyKind::kArc);
+  options.eviction_listener = [&evicted](const std::uint64_t& k,
+                                         const std::shared_ptr<const int>&,
+                                         std::size_t) { evicted.push_back(k); };
+  auto c = *IntCache::Create(options);
+  ASSERT_TRUE(c->Put(5, 50).ok());
+  std::shared_ptr<const int> v = c->Extract(5);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(*v, 50);
+  EXPECT_FALSE(c->Contains(5));
+  EXPECT_EQ(c->Extract(5), nullptr);
+  EXPECT_TRUE(evicted.empty());
+  const CacheStats s = c->Stats();
+  EXPECT_EQ(s.erasures, 1u);
+  EXPECT_EQ(s.entries, 0u);
+}
+
+TEST(CacheTest, FixedSizeArrayKeys) {
+  using Key = std::array<char, 16>;
+  Cache<Key, std::uint64_t>::Options options;
+  options.capacity = 1 << 20;
+  auto c = *Cache<Key, std::uint64_t>::Create(options);
+  Key a{};
+  a[0] = 'a';
+  Key b = a;
+  b[15] = 'b';
+  ASSERT_TRUE(c->Put(a, 1).ok());
+  ASSERT_TRUE(c->Put(b, 2).ok());
+  EXPECT_EQ(*c->Get(a), 1u);
+  EXPECT_EQ(*c->Get(b), 2u);
+  const std::size_t expected = sizeof(Key) + sizeof(std::uint64_t) +
+                               Cache<Key, std::uint64_t>::kEntryOverheadBytes;
+  EXPECT_EQ(c->ChargeOf(a, 1), expected);
 }
 
 TEST(CacheTest, StatsAreConsistent) {
