@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -32,10 +33,14 @@ TEST(EntryAllocatorTest, HostMallocIsNotReplaced) {
   GTEST_SKIP() << "system allocator build: mimalloc is not linked";
 #else
   void* host = std::malloc(64);
+  auto* host_new = new std::string(100, 'x');  // operator new, heap buffer too
   void* entry = AllocateEntry(64);
   EXPECT_FALSE(mi_is_in_heap_region(host)) << "malloc() was served by mimalloc";
+  EXPECT_FALSE(mi_is_in_heap_region(host_new)) << "operator new was served by mimalloc";
+  EXPECT_FALSE(mi_is_in_heap_region(host_new->data()));
   EXPECT_TRUE(mi_is_in_heap_region(entry));
   std::free(host);
+  delete host_new;
   FreeEntry(entry, 64);
 #endif
 }
