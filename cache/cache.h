@@ -1,0 +1,824 @@
+// cache.h: Cache<K, V>, a concurrent, byte-bounded cache split into
+// independently locked shards, each with an index, an eviction policy (LRU,
+// LFU or ARC) and charge accounting.
+//
+// Thread-safety: thread-safe. A hit holds its shard's lock in shared mode only
+//                (readers never serialize on the exclusive lock) and records
+//                the access in a lossy per-shard buffer that whoever wins a
+//                try-lock applies to the policy in batches (Caffeine's
+//                design). With Options::exact_access_order every hit is
+//                applied at once under the exclusive lock instead.
+// Complexity:    Get/Put/Erase O(1) expected; Put and SetCapacity also
+//                O(entries evicted).
+// Ownership:     values are shared: Get returns std::shared_ptr<const V> that
+//                keeps the value alive (and unchanged) after it is evicted,
+//                erased or overwritten. Entry memory (entry, value and the
+//                shared_ptr control block, one allocation) comes from
+//                //cache:entry_allocator (mimalloc).
+// Errors:        Create/Put/SetCapacity return absl::Status for bad arguments
+//                and entries larger than a shard; a miss is not an error.
+//
+// Capacity: the total charge of resident entries never exceeds capacity();
+// each of the 2^shard_bits shards enforces capacity / shards under its lock,
+// so one entry may charge at most that much (max_entry_charge()). While
+// SetCapacity shrinks the cache the shards are resized one after the other:
+// the total then stays below the larger of the old and new capacity, and
+// below the new one once SetCapacity returns.
+//
+// PERFORMANCE: Get hands out a shared_ptr (one atomic increment, one more
+// when the caller drops it); Read(key, fn) avoids both. Keys are hashed with
+// absl::Hash<K>. std::string keys longer than 15 characters keep their bytes
+// in a separate heap buffer that every lookup touches (one more cache miss):
+// for fixed-size keys (e.g. 16-byte ids) prefer std::array<char, 16> or
+// integers, which live inside the entry.
+
+#ifndef ADAPTRT_CACHE_CACHE_H_
+#define ADAPTRT_CACHE_CACHE_H_
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "cache/internal/entry_allocator.h"
+#include "cache/internal/read_buffer.h"
+#include "cache/options.h"
+#include "cache/policy/policy.h"
+#include "cache/stats.h"
+
+namespace adaptrt::cache {
+
+// The bytes a value occupies, as the default weigher counts them:
+// sizeof(T), plus the heap buffer of a std::string that does not fit inline.
+template <typename T>
+std::size_t DefaultByteSize(const T& value) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    // libstdc++ keeps up to 15 characters inline.
+    return sizeof(std::string) +
+           (value.capacity() > 15 ? value.capacity() + 1 : 0);
+  } else {
+    (void)value;
+    return sizeof(T);
+  }
+}
+
+namespace cache_detail {
+template <typename T>
+struct IsStatusOr : std::false_type {};
+template <typename T>
+struct IsStatusOr<absl::StatusOr<T>> : std::true_type {};
+}  // namespace cache_detail
+
+template <typename K, typename V>
+class Cache {
+ public:
+  using Options = CacheOptions<K, V>;
+  using ValuePtr = std::shared_ptr<const V>;
+
+ private:
+  struct Entry : PolicyHook {
+    template <typename KArg, typename VArg>
+    Entry(KArg&& k, VArg&& v)
+        : key(std::forward<KArg>(k)), value(std::forward<VArg>(v)) {}
+    std::int64_t expire_ns = 0;  // 0: never expires
+    const K key;
+    const V value;
+  };
+
+ public:
+  // Our own bytes per entry beyond key and value, as the default weigher
+  // charges them: the entry header (policy hook, expiry), the shared_ptr
+  // control block of the entry's allocation, and the index slot (16-byte
+  // shared_ptr + 1 control byte, at the index's minimum load of 7/16).
+  // docs/cache.md reports the measured figure (allocator rounding included).
+  static constexpr std::size_t kEntryOverheadBytes =
+      (sizeof(Entry) - sizeof(K) - sizeof(V)) + 16 + (17 * 16 + 6) / 7;
+
+  // The bytes one entry's allocation requests (entry, key, value and the
+  // shared_ptr control block in one block), before allocator rounding.
+#if defined(__GLIBCXX__)
+  static constexpr std::size_t kEntryBlockBytes =
+      sizeof(std::_Sp_counted_ptr_inplace<
+             Entry, cache_internal::EntryAllocator<Entry>,
+             __gnu_cxx::_S_atomic>);
+#else
+  static constexpr std::size_t kEntryBlockBytes = sizeof(Entry) + 16;
+#endif
+
+  // Validates `options` and builds the cache.
+  // Errors: InvalidArgument for capacity 0 or shard_bits outside [-1, 16].
+  static absl::StatusOr<std::unique_ptr<Cache>> Create(Options options) {
+    if (options.capacity == 0) {
+      return absl::InvalidArgumentError("cache capacity must be >= 1");
+    }
+    if (options.shard_bits < -1 || options.shard_bits > 16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard_bits must be in [-1, 16], got ",
+                       options.shard_bits));
+    }
+    return std::unique_ptr<Cache>(new Cache(std::move(options)));
+  }
+
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+  ~Cache() = default;
+
+  // The value for `key`, or null on a miss (absent or expired). Counts a hit
+  // or a miss and records the access for the policy.
+  ValuePtr Get(const K& key) {
+    const std::uint64_t hash = HashOf(key);
+    return Lookup(ShardFor(hash), key, hash, /*count_miss=*/true);
+  }
+
+  // Calls fn(const V&) with the value for `key` and returns true, or returns
+  // false on a miss. Counts and records like Get, but hands out no
+  // shared_ptr (two atomic operations fewer): the fastest read.
+  // REQUIRES: fn is short and does not call into this cache (it runs under
+  // the shard's lock: shared, or exclusive with exact_access_order).
+  template <typename Fn>
+  bool Read(const K& key, Fn&& fn);
+
+  // Removes `key` and returns its value (null if absent or expired). Counted
+  // as an erasure; the eviction listener is not called. For moving an entry
+  // to another cache (promotion) without a window where both or neither
+  // holds it.
+  ValuePtr Extract(const K& key) {
+    const std::uint64_t hash = HashOf(key);
+    Shard& s = ShardFor(hash);
+    std::shared_ptr<Entry> removed;
+    {
+      std::unique_lock<std::shared_mutex> lock(s.mu);
+      auto it = s.index.find(Probe(key, hash));
+      if (it == s.index.end()) return nullptr;
+      DrainLocked(s);
+      const bool expired = Expired(**it);
+      removed = RemoveLocked(s, it);
+      Count(expired ? s.expirations : s.erasures);
+      PublishLocked(s);
+      if (expired) removed.reset();
+    }
+    return removed == nullptr ? nullptr : ValueOf(removed);
+  }
+
+  // Whether `key` is resident and not expired. Neither counts nor records
+  // an access.
+  bool Contains(const K& key) const {
+    const std::uint64_t hash = HashOf(key);
+    const Shard& shard = ShardFor(hash);
+    std::shared_lock<std::shared_mutex> lock(shard.mu);
+    auto it = shard.index.find(Probe(key, hash));
+    return it != shard.index.end() && !Expired(**it);
+  }
+
+  // Inserts or overwrites `key`, evicting by policy until it fits. An
+  // overwrite is an erase plus a fresh insert (holders of the old value keep
+  // it). `ttl` defaults to Options::default_ttl.
+  // Errors: InvalidArgument if the entry's charge exceeds max_entry_charge()
+  // (any old value of `key` is erased then: the cache never serves stale
+  // data after a refused Put).
+  absl::Status Put(const K& key, V value) {
+    return Put(key, std::move(value), options_.default_ttl);
+  }
+  absl::Status Put(const K& key, V value, absl::Duration ttl) {
+    const std::uint64_t hash = HashOf(key);
+    std::shared_ptr<Entry> entry = MakeEntry(key, std::move(value), hash, ttl);
+    return Insert(ShardFor(hash), std::move(entry), /*end_flight=*/false)
+        .status();
+  }
+
+  // Removes `key`. Returns whether it was resident. Not an eviction: the
+  // eviction listener is not called.
+  bool Erase(const K& key) {
+    const std::uint64_t hash = HashOf(key);
+    return EraseIn(ShardFor(hash), key, hash);
+  }
+
+  // The value for `key`; on a miss, calls `fn` to compute it, inserts it and
+  // returns it. Concurrent misses on one key call `fn` once (single flight):
+  // the others wait for its result. `fn` is called without any cache lock
+  // held and may use the cache (but must not wait on `key` itself). `fn`
+  // returns V or absl::StatusOr<V>.
+  // Errors: the status `fn` returned (to the caller and every waiter; nothing
+  // is cached). If `fn` throws, the exception propagates to its caller and
+  // the waiters get Aborted. A computed value larger than max_entry_charge()
+  // is returned but not cached.
+  template <typename Fn>
+  absl::StatusOr<ValuePtr> GetOrCompute(const K& key, Fn&& fn) {
+    return GetOrCompute(key, std::forward<Fn>(fn), options_.default_ttl);
+  }
+  template <typename Fn>
+  absl::StatusOr<ValuePtr> GetOrCompute(const K& key, Fn&& fn,
+                                        absl::Duration ttl);
+
+  // Changes the total capacity at run time; shrinking evicts at once (the
+  // eviction listener runs on this thread). Safe while others read and write.
+  // Errors: InvalidArgument for 0.
+  absl::Status SetCapacity(std::size_t capacity);
+
+  // The total capacity, and the largest charge one entry may have.
+  std::size_t capacity() const {
+    return capacity_.load(std::memory_order_relaxed);
+  }
+  std::size_t max_entry_charge() const;
+
+  // Counters, summed shard by shard without stopping traffic (see stats.h).
+  CacheStats Stats() const;
+
+  // Applies every recorded hit to the policies now (normally done lazily).
+  // Useful before inspecting eviction order in tests.
+  void ApplyPendingAccesses();
+
+  // Bytes held by the cache's own structures: entry blocks as the entry
+  // allocator rounds them, plus the index tables at their current size.
+  // Excludes heap buffers that keys and values own (e.g. long strings) and
+  // entries only readers still hold. Takes each shard's lock shared: O(shards).
+  std::size_t ApproximateMemoryUsage() const;
+
+  int shard_count() const { return static_cast<int>(shards_.size()); }
+  PolicyKind policy() const { return options_.policy; }
+
+  // The charge the weigher gives (key, value): what Put would charge.
+  std::size_t ChargeOf(const K& key, const V& value) const {
+    std::size_t charge = options_.weigher
+                             ? options_.weigher(key, value)
+                             : DefaultByteSize(key) + DefaultByteSize(value) +
+                                   kEntryOverheadBytes;
+    return charge == 0 ? 1 : charge;
+  }
+
+ private:
+  // Single-flight state of one key being computed.
+  struct Flight {
+    std::mutex mu;
+    std::condition_variable done_cv;
+    bool done = false;  // guarded by mu
+    absl::StatusOr<ValuePtr> result = absl::UnknownError("not computed");
+  };
+
+  struct EntryHash {
+    using is_transparent = void;
+    std::size_t operator()(const std::shared_ptr<Entry>& e) const {
+      return static_cast<std::size_t>(e->hash);
+    }
+    std::size_t operator()(const Entry* e) const {
+      return static_cast<std::size_t>(e->hash);
+    }
+    // Lookups by key pass the precomputed hash with the key.
+    std::size_t operator()(const std::pair<const K*, std::uint64_t>& k) const {
+      return static_cast<std::size_t>(k.second);
+    }
+  };
+  struct EntryEq {
+    using is_transparent = void;
+    static const Entry* Ptr(const std::shared_ptr<Entry>& e) { return e.get(); }
+    static const Entry* Ptr(const Entry* e) { return e; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Ptr(a) == Ptr(b);
+    }
+    bool operator()(const std::shared_ptr<Entry>& e,
+                    const std::pair<const K*, std::uint64_t>& k) const {
+      return e->hash == k.second && e->key == *k.first;
+    }
+    bool operator()(const std::pair<const K*, std::uint64_t>& k,
+                    const std::shared_ptr<Entry>& e) const {
+      return (*this)(e, k);
+    }
+  };
+  using Index = absl::flat_hash_set<std::shared_ptr<Entry>, EntryHash, EntryEq>;
+  using Evicted = absl::InlinedVector<std::shared_ptr<Entry>, 4>;
+
+  // A shard: plain state; the logic lives in Cache's methods below.
+  struct alignas(64) Shard {
+    Shard(PolicyKind kind, std::size_t capacity)
+        : policy(NewPolicy(kind, std::max<std::size_t>(capacity, 1))),
+          capacity(capacity),
+          capacity_atomic(capacity) {}
+
+    mutable std::shared_mutex mu;
+    Index index ABSL_GUARDED_BY(mu);
+    std::unique_ptr<EvictionPolicy> policy ABSL_GUARDED_BY(mu);
+    std::uint64_t capacity ABSL_GUARDED_BY(mu);
+    std::uint64_t usage ABSL_GUARDED_BY(mu) = 0;
+    absl::flat_hash_map<K, std::shared_ptr<Flight>, absl::Hash<K>> flights
+        ABSL_GUARDED_BY(mu);
+    cache_internal::ReadBuffer read_buffer;
+
+    // Stats, relaxed: usage/entries/capacity written under mu, counters from
+    // any thread; all read by Stats() without the lock.
+    std::atomic<std::uint64_t> exact_hits{0};
+    std::atomic<std::uint64_t> misses{0};
+    std::atomic<std::uint64_t> insertions{0};
+    std::atomic<std::uint64_t> evictions{0};
+    std::atomic<std::uint64_t> expirations{0};
+    std::atomic<std::uint64_t> erasures{0};
+    std::atomic<std::uint64_t> replacements{0};
+    std::atomic<std::uint64_t> rejections{0};
+    std::atomic<std::uint64_t> usage_atomic{0};
+    std::atomic<std::uint64_t> entries_atomic{0};
+    std::atomic<std::uint64_t> capacity_atomic{0};
+  };
+
+  explicit Cache(Options options);
+
+  static std::uint64_t HashOf(const K& key) {
+    return static_cast<std::uint64_t>(absl::Hash<K>{}(key));
+  }
+  Shard& ShardFor(std::uint64_t hash) {
+    return *shards_[shard_bits_ == 0 ? 0 : (hash >> (64 - shard_bits_))];
+  }
+  const Shard& ShardFor(std::uint64_t hash) const {
+    return *shards_[shard_bits_ == 0 ? 0 : (hash >> (64 - shard_bits_))];
+  }
+  std::int64_t NowNanos() const { return clock_->NowNanos(); }
+  static std::pair<const K*, std::uint64_t> Probe(const K& key,
+                                                  std::uint64_t hash) {
+    return {&key, hash};
+  }
+  static ValuePtr ValueOf(const std::shared_ptr<Entry>& e) {
+    return ValuePtr(e, &e->value);
+  }
+  bool Expired(const Entry& e) const {
+    return e.expire_ns != 0 && NowNanos() >= e.expire_ns;
+  }
+  static void Count(std::atomic<std::uint64_t>& counter) {
+    counter.fetch_add(1, std::memory_order_relaxed);
+  }
+  static void DrainLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
+    s.read_buffer.Drain([&s](PolicyHook* h) { s.policy->OnAccess(h); });
+  }
+  static void PublishLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
+    s.usage_atomic.store(s.usage, std::memory_order_relaxed);
+    s.entries_atomic.store(s.index.size(), std::memory_order_relaxed);
+  }
+  ValuePtr Lookup(Shard& s, const K& key, std::uint64_t hash, bool count_miss);
+  // Under s.mu exclusive: removes the entry at `it` from index and policy
+  // (not an eviction) and returns it, to be released after unlocking.
+  static std::shared_ptr<Entry> RemoveLocked(Shard& s,
+                                             typename Index::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
+  // Under s.mu exclusive: evicts by policy until `incoming` more charge fits.
+  static void EvictLocked(Shard& s, std::uint64_t incoming, Evicted& evicted)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
+  // Inserts `entry`, replacing its key. With end_flight, also removes the
+  // key's flight in the same critical section.
+  absl::StatusOr<ValuePtr> Insert(Shard& s, std::shared_ptr<Entry> entry,
+                                  bool end_flight);
+  bool EraseIn(Shard& s, const K& key, std::uint64_t hash);
+  static void CompleteFlight(Flight& flight, absl::StatusOr<ValuePtr> result);
+  void AbandonFlight(Shard& s, const K& key, const Flight* flight);
+  std::int64_t ExpiryFor(absl::Duration ttl) const {
+    if (ttl == absl::InfiniteDuration()) return 0;
+    const std::int64_t at = NowNanos() + absl::ToInt64Nanoseconds(ttl);
+    return at == 0 ? 1 : at;
+  }
+  std::shared_ptr<Entry> MakeEntry(const K& key, V value, std::uint64_t hash,
+                                   absl::Duration ttl) {
+    const std::size_t charge = ChargeOf(key, value);
+    auto entry = std::allocate_shared<Entry>(
+        cache_internal::EntryAllocator<Entry>(), key, std::move(value));
+    entry->hash = hash;
+    entry->charge = charge;
+    entry->expire_ns = ExpiryFor(ttl);
+    return entry;
+  }
+  std::size_t ShardCapacity(std::size_t total, std::size_t shard) const {
+    const std::size_t n = std::size_t{1} << shard_bits_;
+    return total / n + (shard < total % n ? 1 : 0);
+  }
+  void NotifyEvicted(const Evicted& evicted) const {
+    if (!options_.eviction_listener) return;
+    for (const std::shared_ptr<Entry>& e : evicted) {
+      options_.eviction_listener(e->key, ValuePtr(e, &e->value),
+                                 static_cast<std::size_t>(e->charge));
+    }
+  }
+
+  const Options options_;
+  const Clock* const clock_;
+  int shard_bits_ = 0;
+  std::atomic<std::size_t> capacity_;
+  std::mutex capacity_mu_;  // serializes SetCapacity calls
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// ---------------------------------------------------------------------------
+// Implementation.
+//
+// Design. Each shard: a std::shared_mutex, an index (flat_hash_set of
+// shared_ptr<Entry>, looked up by (key, hash)), a policy linking the entries'
+// embedded hooks, the charge in use, and a lossy read buffer.
+// Invariants (under the shard's exclusive lock): every entry in the index is
+// linked in the policy and vice versa; usage_ is the sum of their charges and
+// usage_ <= capacity_; the read buffer holds only hooks of resident entries
+// (every removal drains it first, under the exclusive lock).
+// Lock order: a shard's mu_ is never held while taking another shard's mu_,
+// a Flight's mu, or calling user code (weigher, fn, eviction listener); a
+// Flight's mu is taken alone. capacity_mu_ (SetCapacity only) is taken before
+// shard locks.
+// Atomics: every counter is relaxed (statistics, no ordering implied);
+// ReadBuffer documents its own.
+// ---------------------------------------------------------------------------
+
+template <typename K, typename V>
+Cache<K, V>::Cache(Options options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : Clock::Steady()),
+      capacity_(options_.capacity) {
+  int bits = options_.shard_bits;
+  if (bits < 0) {
+    constexpr std::size_t kMinShardCapacity = std::size_t{512} << 10;
+    bits = 0;
+    while (bits < 6 && (options_.capacity >> (bits + 1)) >= kMinShardCapacity) {
+      ++bits;
+    }
+  }
+  shard_bits_ = bits;
+  const std::size_t n = std::size_t{1} << bits;
+  shards_.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto shard = std::make_unique<Shard>(options_.policy,
+                                         ShardCapacity(options_.capacity, i));
+    shards_.push_back(std::move(shard));
+  }
+}
+
+
+template <typename K, typename V>
+typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
+                                                   std::uint64_t hash,
+                                                   bool count_miss) {
+  if (options_.exact_access_order) {
+    std::shared_ptr<Entry> expired;
+    std::unique_lock<std::shared_mutex> lock(s.mu);
+    auto it = s.index.find(Probe(key, hash));
+    if (it != s.index.end()) {
+      if (!Expired(**it)) {
+        s.policy->OnAccess(it->get());
+        Count(s.exact_hits);
+        return ValueOf(*it);
+      }
+      expired = RemoveLocked(s, it);
+      Count(s.expirations);
+      PublishLocked(s);
+    }
+    lock.unlock();
+    if (count_miss) Count(s.misses);
+    return nullptr;
+  }
+
+  bool expired = false;
+  {
+    std::shared_lock<std::shared_mutex> lock(s.mu);
+    auto it = s.index.find(Probe(key, hash));
+    if (it != s.index.end()) {
+      const std::shared_ptr<Entry>& entry = *it;
+      if (!Expired(*entry)) {
+        ValuePtr value = ValueOf(entry);
+        const bool drain = s.read_buffer.Record(entry.get());
+        lock.unlock();
+        if (drain) {
+          std::unique_lock<std::shared_mutex> writer(s.mu, std::try_to_lock);
+          if (writer.owns_lock()) DrainLocked(s);
+        }
+        return value;
+      }
+      expired = true;
+    }
+  }
+  if (count_miss) Count(s.misses);
+  if (expired) {
+    std::shared_ptr<Entry> removed;
+    std::unique_lock<std::shared_mutex> lock(s.mu);
+    auto it = s.index.find(Probe(key, hash));
+    if (it != s.index.end() && Expired(**it)) {
+      DrainLocked(s);
+      removed = RemoveLocked(s, it);
+      Count(s.expirations);
+      PublishLocked(s);
+    }
+  }
+  return nullptr;
+}
+
+template <typename K, typename V>
+template <typename Fn>
+bool Cache<K, V>::Read(const K& key, Fn&& fn) {
+  const std::uint64_t hash = HashOf(key);
+  Shard& s = ShardFor(hash);
+  if (!options_.exact_access_order) {
+    bool drain = false;
+    {
+      std::shared_lock<std::shared_mutex> lock(s.mu);
+      auto it = s.index.find(Probe(key, hash));
+      if (it != s.index.end() && !Expired(**it)) {
+        const Entry& entry = **it;
+        drain = s.read_buffer.Record(it->get());
+        fn(entry.value);
+      } else {
+        lock.unlock();
+        Count(s.misses);
+        return false;
+      }
+    }
+    if (drain) {
+      std::unique_lock<std::shared_mutex> writer(s.mu, std::try_to_lock);
+      if (writer.owns_lock()) DrainLocked(s);
+    }
+    return true;
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(s.mu);
+    auto it = s.index.find(Probe(key, hash));
+    if (it != s.index.end() && !Expired(**it)) {
+      s.policy->OnAccess(it->get());
+      Count(s.exact_hits);
+      fn(static_cast<const V&>((*it)->value));
+      return true;
+    }
+  }
+  // A miss, or an expired entry that Lookup removes.
+  return Lookup(s, key, hash, /*count_miss=*/true) != nullptr;
+}
+
+template <typename K, typename V>
+std::shared_ptr<typename Cache<K, V>::Entry> Cache<K, V>::RemoveLocked(
+    Shard& s, typename Index::iterator it) {
+  auto node = s.index.extract(it);
+  std::shared_ptr<Entry> entry = std::move(node.value());
+  s.policy->OnErase(entry.get());
+  s.usage -= entry->charge;
+  return entry;
+}
+
+template <typename K, typename V>
+void Cache<K, V>::EvictLocked(Shard& s, std::uint64_t incoming,
+                              Evicted& evicted) {
+  while (s.usage + incoming > s.capacity) {
+    PolicyHook* victim = s.policy->Victim();
+    assert(victim != nullptr && "usage > 0 implies a linked entry");
+    if (victim == nullptr) break;
+    s.policy->OnEvict(victim);
+    auto node = s.index.extract(static_cast<const Entry*>(victim));
+    assert(!node.empty());
+    s.usage -= victim->charge;
+    evicted.push_back(std::move(node.value()));
+    Count(s.evictions);
+  }
+}
+
+template <typename K, typename V>
+absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
+    Shard& s, std::shared_ptr<Entry> entry, bool end_flight) {
+  Evicted evicted;
+  std::shared_ptr<Entry> replaced;
+  std::shared_ptr<Flight> flight;  // released after unlocking
+  absl::Status status;
+  {
+    std::unique_lock<std::shared_mutex> lock(s.mu);
+    DrainLocked(s);
+    if (end_flight) {
+      auto f = s.flights.find(entry->key);
+      if (f != s.flights.end()) {
+        flight = std::move(f->second);
+        s.flights.erase(f);
+      }
+    }
+    auto it = s.index.find(Probe(entry->key, entry->hash));
+    if (it != s.index.end()) replaced = RemoveLocked(s, it);
+    if (entry->charge > s.capacity) {
+      if (replaced != nullptr) Count(s.erasures);
+      Count(s.rejections);
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "cache entry charge ", entry->charge, " exceeds the shard capacity ",
+          s.capacity, " (capacity ", capacity(), " over ", shards_.size(),
+          " shards)"));
+    } else {
+      s.policy->PrepareInsert(entry.get());
+      EvictLocked(s, entry->charge, evicted);
+      s.policy->OnInsert(entry.get());
+      s.usage += entry->charge;
+      s.index.insert(entry);
+      Count(s.insertions);
+      if (replaced != nullptr) Count(s.replacements);
+    }
+    PublishLocked(s);
+  }
+  NotifyEvicted(evicted);
+  if (!status.ok()) return status;
+  return ValueOf(entry);
+}
+
+template <typename K, typename V>
+bool Cache<K, V>::EraseIn(Shard& s, const K& key, std::uint64_t hash) {
+  std::shared_ptr<Entry> removed;
+  std::unique_lock<std::shared_mutex> lock(s.mu);
+  auto it = s.index.find(Probe(key, hash));
+  if (it == s.index.end()) return false;
+  DrainLocked(s);
+  removed = RemoveLocked(s, it);
+  Count(s.erasures);
+  PublishLocked(s);
+  lock.unlock();
+  return true;
+}
+
+template <typename K, typename V>
+void Cache<K, V>::CompleteFlight(Flight& flight,
+                                 absl::StatusOr<ValuePtr> result) {
+  {
+    std::lock_guard<std::mutex> lock(flight.mu);
+    flight.result = std::move(result);
+    flight.done = true;
+  }
+  flight.done_cv.notify_all();
+}
+
+template <typename K, typename V>
+template <typename Fn>
+absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::GetOrCompute(
+    const K& key, Fn&& fn, absl::Duration ttl) {
+  const std::uint64_t hash = HashOf(key);
+  Shard& s = ShardFor(hash);
+  if (ValuePtr hit = Lookup(s, key, hash, /*count_miss=*/false)) return hit;
+
+  std::shared_ptr<Flight> flight;
+  bool owner = false;
+  {
+    std::shared_ptr<Entry> expired;
+    std::unique_lock<std::shared_mutex> lock(s.mu);
+    auto it = s.index.find(Probe(key, hash));
+    if (it != s.index.end()) {
+      if (!Expired(**it)) {  // inserted since the lookup: a hit after all
+        DrainLocked(s);
+        s.policy->OnAccess(it->get());
+        Count(s.exact_hits);
+        return ValueOf(*it);
+      }
+      DrainLocked(s);
+      expired = RemoveLocked(s, it);
+      Count(s.expirations);
+      PublishLocked(s);
+    }
+    Count(s.misses);
+    auto [f, inserted] = s.flights.try_emplace(key);
+    if (inserted) f->second = std::make_shared<Flight>();
+    flight = f->second;
+    owner = inserted;
+  }
+
+  if (!owner) {
+    std::unique_lock<std::mutex> lock(flight->mu);
+    flight->done_cv.wait(lock, [&flight] { return flight->done; });
+    return flight->result;
+  }
+
+  using Result = std::invoke_result_t<Fn&>;
+  absl::StatusOr<ValuePtr> result;
+  try {
+    if constexpr (cache_detail::IsStatusOr<Result>::value) {
+      Result computed = fn();
+      if (computed.ok()) {
+        std::shared_ptr<Entry> entry =
+            MakeEntry(key, std::move(*computed), hash, ttl);
+        absl::StatusOr<ValuePtr> inserted = Insert(s, entry, true);
+        result = inserted.ok() ? *std::move(inserted) : ValueOf(entry);
+      } else {
+        result = computed.status();
+      }
+    } else {
+      std::shared_ptr<Entry> entry = MakeEntry(key, fn(), hash, ttl);
+      absl::StatusOr<ValuePtr> inserted = Insert(s, entry, true);
+      result = inserted.ok() ? *std::move(inserted) : ValueOf(entry);
+    }
+  } catch (...) {
+    AbandonFlight(s, key, flight.get());
+    CompleteFlight(*flight, absl::AbortedError(
+                                "GetOrCompute: the computing call threw"));
+    throw;
+  }
+  if (!result.ok()) AbandonFlight(s, key, flight.get());
+  CompleteFlight(*flight, result);
+  return result;
+}
+
+template <typename K, typename V>
+void Cache<K, V>::AbandonFlight(Shard& s, const K& key, const Flight* flight) {
+  std::shared_ptr<Flight> removed;
+  std::unique_lock<std::shared_mutex> lock(s.mu);
+  auto f = s.flights.find(key);
+  if (f != s.flights.end() && f->second.get() == flight) {
+    removed = std::move(f->second);
+    s.flights.erase(f);
+  }
+}
+
+template <typename K, typename V>
+absl::Status Cache<K, V>::SetCapacity(std::size_t capacity) {
+  if (capacity == 0) {
+    return absl::InvalidArgumentError("cache capacity must be >= 1");
+  }
+  std::lock_guard<std::mutex> serialize(capacity_mu_);
+  const std::size_t old = capacity_.load(std::memory_order_relaxed);
+  // Growing: publish the total first so shards never exceed it; shrinking:
+  // publish after every shard has shrunk.
+  if (capacity > old) capacity_.store(capacity, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    Shard& s = *shards_[i];
+    const std::size_t shard_capacity = ShardCapacity(capacity, i);
+    Evicted evicted;
+    {
+      std::unique_lock<std::shared_mutex> lock(s.mu);
+      DrainLocked(s);
+      s.capacity = shard_capacity;
+      s.capacity_atomic.store(shard_capacity, std::memory_order_relaxed);
+      s.policy->SetCapacity(std::max<std::size_t>(shard_capacity, 1));
+      EvictLocked(s, 0, evicted);
+      PublishLocked(s);
+    }
+    NotifyEvicted(evicted);
+  }
+  capacity_.store(capacity, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+template <typename K, typename V>
+std::size_t Cache<K, V>::max_entry_charge() const {
+  std::size_t smallest = std::numeric_limits<std::size_t>::max();
+  for (const auto& s : shards_) {
+    smallest = std::min<std::size_t>(
+        smallest, s->capacity_atomic.load(std::memory_order_relaxed));
+  }
+  return smallest;
+}
+
+template <typename K, typename V>
+CacheStats Cache<K, V>::Stats() const {
+  CacheStats stats;
+  for (const auto& s : shards_) {
+    stats.hits += s->read_buffer.recorded() +
+                  s->exact_hits.load(std::memory_order_relaxed);
+    stats.misses += s->misses.load(std::memory_order_relaxed);
+    stats.insertions += s->insertions.load(std::memory_order_relaxed);
+    stats.evictions += s->evictions.load(std::memory_order_relaxed);
+    stats.expirations += s->expirations.load(std::memory_order_relaxed);
+    stats.erasures += s->erasures.load(std::memory_order_relaxed);
+    stats.replacements += s->replacements.load(std::memory_order_relaxed);
+    stats.rejections += s->rejections.load(std::memory_order_relaxed);
+    stats.bytes += s->usage_atomic.load(std::memory_order_relaxed);
+    stats.entries += s->entries_atomic.load(std::memory_order_relaxed);
+  }
+  stats.capacity = capacity();
+  return stats;
+}
+
+template <typename K, typename V>
+std::size_t Cache<K, V>::ApproximateMemoryUsage() const {
+  static const std::size_t block = [] {
+    void* probe = cache_internal::AllocateEntry(kEntryBlockBytes);
+    const std::size_t bytes = cache_internal::AllocatedSize(probe);
+    cache_internal::FreeEntry(probe, kEntryBlockBytes);
+    return bytes;
+  }();
+  std::size_t total = 0;
+  for (const auto& s : shards_) {
+    std::shared_lock<std::shared_mutex> lock(s->mu);
+    total += s->index.size() * block +
+             s->index.capacity() * (sizeof(std::shared_ptr<Entry>) + 1);
+  }
+  return total;
+}
+
+template <typename K, typename V>
+void Cache<K, V>::ApplyPendingAccesses() {
+  for (const auto& s : shards_) {
+    std::unique_lock<std::shared_mutex> lock(s->mu);
+    DrainLocked(*s);
+  }
+}
+
+}  // namespace adaptrt::cache
+
+#endif  // ADAPTRT_CACHE_CACHE_H_
