@@ -1,0 +1,390 @@
+// persistent_store.cc: the RocksDB-backed L3 store.
+//
+// Invariants (under mu_):
+//   - index_ holds exactly the keys of the valid records in the database
+//     (after Open's scan removed corrupt and expired ones; records that expire
+//     later stay indexed until removed), and order_ holds one
+//     (expiry-or-max, seq, key) tuple per index_ entry with the same values.
+//   - charged_bytes_ == sum of index_[k].charge <= capacity_.
+//   - Every mutation of the database (Put, Erase, eviction, purge) happens
+//     under mu_ as one atomic WriteBatch, and the index is changed only after
+//     the batch succeeded, so the index never describes a write that failed.
+// Lock order: mu_ is the only lock of ours; RocksDB's internal locks are taken
+// inside it (RocksDB never calls back into us).
+// Reads (Get) do not take mu_: a RocksDB Get sees some committed state. When a
+// read meets an expired or corrupt record it re-reads under mu_ before
+// deleting, so a record written concurrently is never deleted by mistake.
+// Atomics: hits_, misses_, expired_removed_, corrupt_records_, io_errors_ are
+// statistics only (relaxed increments and loads; no ordering is implied).
+
+#include "cache/internal/persistent_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "cache/internal/l3_record.h"
+#include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+
+namespace adaptrt::cache_internal {
+namespace {
+
+// Debian's abseil has its own absl::string_view (not std::string_view).
+absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// Expired records removed per Put, beyond what eviction needs.
+constexpr int kPurgePerPut = 2;
+
+absl::Status FromRocksDB(const rocksdb::Status& s, std::string_view directory,
+                         std::string_view what) {
+  const std::string msg =
+      absl::StrCat("L3 store at '", AV(directory), "': ", AV(what), ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsIOError()) return absl::FailedPreconditionError(msg);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
+  if (s.IsNotSupported()) return absl::UnimplementedError(msg);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return absl::UnavailableError(msg);
+  return absl::InternalError(msg);
+}
+
+std::string Printable(std::string_view key) {
+  constexpr std::size_t kMax = 64;
+  std::string out = absl::CHexEscape(AV(key.substr(0, kMax)));
+  if (key.size() > kMax) absl::StrAppend(&out, "...");
+  return out;
+}
+
+std::uint64_t ExpiryMicros(absl::Time expiry) {
+  if (expiry == absl::InfiniteFuture()) return 0;
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(1, absl::ToUnixMicros(expiry)));
+}
+
+bool Expired(std::uint64_t expiry_micros, std::uint64_t now) {
+  return expiry_micros != 0 && expiry_micros <= now;
+}
+
+std::uint64_t OrderExpiry(std::uint64_t expiry_micros) {
+  return expiry_micros == 0 ? std::numeric_limits<std::uint64_t>::max() : expiry_micros;
+}
+
+}  // namespace
+
+std::uint64_t PersistentStore::RecordCharge(std::size_t key_bytes,
+                                            std::size_t value_bytes) {
+  return key_bytes + kL3RecordHeaderBytes + value_bytes;
+}
+
+absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
+    const PersistentStoreOptions& options) {
+  if (options.directory.empty()) {
+    return absl::InvalidArgumentError("L3 store: directory is empty");
+  }
+  const std::string& dir = options.directory;
+  if (options.capacity_bytes == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("L3 store at '", dir, "': capacity_bytes must be > 0"));
+  }
+  if (options.max_entry_bytes == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("L3 store at '", dir, "': max_entry_bytes must be > 0"));
+  }
+  std::error_code ec;
+  const std::filesystem::path path(dir);
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_directory(path, ec)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "L3 store at '", dir, "': path exists and is not a directory"));
+  }
+  ec.clear();
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "L3 store at '", dir, "': cannot create directory: ", ec.message()));
+  }
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.paranoid_checks = true;
+  // A cache tier wants a small memtable, not RocksDB's 64 MiB default.
+  db_options.write_buffer_size = static_cast<std::size_t>(
+      std::clamp<std::uint64_t>(options.capacity_bytes / 8, 1 << 20, 64 << 20));
+  db_options.keep_log_file_num = 2;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  try {
+    s = rocksdb::DB::Open(db_options, dir, &raw);
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("L3 store at '", dir, "': RocksDB threw: ", e.what()));
+  }
+  if (!s.ok()) return FromRocksDB(s, dir, "cannot open database");
+  std::unique_ptr<PersistentStore> store(
+      new PersistentStore(options, std::unique_ptr<rocksdb::DB>(raw)));
+  if (absl::Status scan = store->ScanAndIndex(); !scan.ok()) return scan;
+  return store;
+}
+
+PersistentStore::PersistentStore(PersistentStoreOptions options,
+                                 std::unique_ptr<rocksdb::DB> db)
+    : options_(std::move(options)), db_(std::move(db)), capacity_(options_.capacity_bytes) {}
+
+PersistentStore::~PersistentStore() {
+  if (db_ != nullptr) db_->Close().PermitUncheckedError();
+}
+
+std::uint64_t PersistentStore::NowMicros() const {
+  const absl::Time now = options_.clock ? options_.clock() : absl::Now();
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, absl::ToUnixMicros(now)));
+}
+
+absl::Status PersistentStore::ScanAndIndex() {
+  const std::uint64_t now = NowMicros();
+  rocksdb::WriteBatch removals;
+  std::uint64_t corrupt = 0, expired = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      const std::string_view value(it->value().data(), it->value().size());
+      absl::StatusOr<L3Record> rec = DecodeL3Record(key, value);
+      if (!rec.ok()) {
+        ++corrupt;
+        removals.Delete(it->key()).PermitUncheckedError();
+        continue;
+      }
+      if (Expired(rec->expiry_micros, now)) {
+        ++expired;
+        removals.Delete(it->key()).PermitUncheckedError();
+        continue;
+      }
+      IndexInsertLocked(std::string(key), key.size() + value.size(), rec->expiry_micros);
+    }
+    if (!it->status().ok()) return FromRocksDB(it->status(), options_.directory, "scan failed");
+  }
+  std::uint64_t evicted_expired = 0;
+  const std::vector<std::string> victims =
+      PickVictimsLocked(0, {}, /*purge_limit=*/0, now, &evicted_expired);
+  for (const std::string& k : victims) removals.Delete(k).PermitUncheckedError();
+  if (removals.Count() > 0) {
+    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &removals);
+    if (!s.ok()) return FromRocksDB(s, options_.directory, "cannot remove bad records");
+  }
+  for (const std::string& k : victims) IndexEraseLocked(k);
+  evictions_ += victims.size();
+  corrupt_records_.fetch_add(corrupt, std::memory_order_relaxed);
+  expired_removed_.fetch_add(expired, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+void PersistentStore::IndexInsertLocked(std::string key, std::uint64_t charge,
+                                        std::uint64_t expiry_micros) {
+  const std::uint64_t seq = next_seq_++;
+  order_.emplace(OrderExpiry(expiry_micros), seq, key);
+  index_.insert_or_assign(std::move(key), IndexEntry{charge, expiry_micros, seq});
+  charged_bytes_ += charge;
+}
+
+void PersistentStore::IndexEraseLocked(std::string_view key) {
+  auto it = index_.find(AV(key));
+  if (it == index_.end()) return;
+  order_.erase(OrderKey(OrderExpiry(it->second.expiry_micros), it->second.seq, std::string(key)));
+  charged_bytes_ -= it->second.charge;
+  index_.erase(it);
+}
+
+std::vector<std::string> PersistentStore::PickVictimsLocked(
+    std::uint64_t incoming, std::string_view replacing, int purge_limit,
+    std::uint64_t now, std::uint64_t* expired_count) {
+  std::vector<std::string> victims;
+  std::uint64_t freed = 0;
+  if (auto it = index_.find(AV(replacing)); !replacing.empty() && it != index_.end()) {
+    freed = it->second.charge;
+  }
+  *expired_count = 0;
+  for (auto it = order_.begin(); it != order_.end(); ++it) {
+    const auto& [expiry, seq, key] = *it;
+    if (key == replacing) continue;
+    const bool over = charged_bytes_ - freed + incoming > capacity_;
+    const bool expired = expiry != std::numeric_limits<std::uint64_t>::max() && expiry <= now;
+    if (!over && !(expired && purge_limit > 0)) break;
+    if (!over) --purge_limit;
+    if (expired) ++*expired_count;
+    freed += index_.find(key)->second.charge;
+    victims.push_back(key);
+  }
+  return victims;
+}
+
+absl::StatusOr<std::optional<std::string>> PersistentStore::Get(std::string_view key,
+                                                                absl::Time* expiry) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  if (!s.ok()) {
+    io_errors_.fetch_add(1, std::memory_order_relaxed);
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    absl::Status st = FromRocksDB(s, options_.directory,
+                                  absl::StrCat("read of key \"", Printable(key), "\" failed"));
+    if (s.IsCorruption()) return st;
+    return absl::UnavailableError(st.message());
+  }
+  absl::StatusOr<L3Record> rec = DecodeL3Record(key, value);
+  if (!rec.ok()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    RemoveIfStillBad(key);
+    return absl::DataLossError(absl::StrCat("L3 store at '", options_.directory, "': key \"",
+                                            Printable(key), "\": ", std::string(rec.status().message()),
+                                            "; record removed"));
+  }
+  if (Expired(rec->expiry_micros, NowMicros())) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    RemoveIfStillBad(key);
+    return std::nullopt;
+  }
+  hits_.fetch_add(1, std::memory_order_relaxed);
+  if (expiry != nullptr) {
+    *expiry = rec->expiry_micros == 0
+                  ? absl::InfiniteFuture()
+                  : absl::FromUnixMicros(static_cast<std::int64_t>(rec->expiry_micros));
+  }
+  return std::string(rec->payload);
+}
+
+void PersistentStore::RemoveIfStillBad(std::string_view key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string value;
+  const rocksdb::Slice k(key.data(), key.size());
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), k, &value);
+  if (!s.ok()) return;
+  absl::StatusOr<L3Record> rec = DecodeL3Record(key, value);
+  const bool corrupt = !rec.ok();
+  if (!corrupt && !Expired(rec->expiry_micros, NowMicros())) return;
+  if (!db_->Delete(rocksdb::WriteOptions(), k).ok()) {
+    io_errors_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  IndexEraseLocked(key);
+  (corrupt ? corrupt_records_ : expired_removed_).fetch_add(1, std::memory_order_relaxed);
+}
+
+absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
+                                  absl::Time expiry) {
+  const std::uint64_t charge = RecordCharge(key.size(), value.size());
+  const bool too_big = charge > options_.max_entry_bytes;
+  std::string record;
+  if (!too_big) EncodeL3Record(key, value, ExpiryMicros(expiry), &record);
+  const std::uint64_t now = NowMicros();
+  const std::uint64_t expiry_micros = ExpiryMicros(expiry);
+
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool over_capacity = charge > capacity_;
+  const bool store = !too_big && !over_capacity && !Expired(expiry_micros, now);
+  std::uint64_t expired = 0;
+  std::vector<std::string> victims =
+      PickVictimsLocked(store ? charge : 0, store ? key : std::string_view(), kPurgePerPut,
+                        now, &expired);
+  rocksdb::WriteBatch batch;
+  for (const std::string& v : victims) batch.Delete(v).PermitUncheckedError();
+  const rocksdb::Slice k(key.data(), key.size());
+  if (store) {
+    batch.Put(k, record).PermitUncheckedError();
+  } else if (index_.contains(AV(key))) {
+    batch.Delete(k).PermitUncheckedError();  // Do not serve a stale value.
+  }
+  if (batch.Count() > 0) {
+    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) {
+      io_errors_.fetch_add(1, std::memory_order_relaxed);
+      return absl::UnavailableError(
+          FromRocksDB(s, options_.directory, absl::StrCat("write of key \"", Printable(key), "\" failed"))
+              .message());
+    }
+  }
+  for (const std::string& v : victims) IndexEraseLocked(v);
+  evictions_ += victims.size() - expired;
+  expired_removed_.fetch_add(expired, std::memory_order_relaxed);
+  IndexEraseLocked(key);
+  if (store) {
+    IndexInsertLocked(std::string(key), charge, expiry_micros);
+    ++puts_;
+  }
+  if (too_big || over_capacity) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "L3 store at '", options_.directory, "': entry for key \"", Printable(key), "\" is ",
+        charge, " bytes, larger than the ", too_big ? "max_entry_bytes " : "capacity ",
+        too_big ? options_.max_entry_bytes : capacity_));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PersistentStore::Erase(std::string_view key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), rocksdb::Slice(key.data(), key.size()));
+  if (!s.ok()) {
+    io_errors_.fetch_add(1, std::memory_order_relaxed);
+    return absl::UnavailableError(
+        FromRocksDB(s, options_.directory, absl::StrCat("erase of key \"", Printable(key), "\" failed"))
+            .message());
+  }
+  IndexEraseLocked(key);
+  return absl::OkStatus();
+}
+
+absl::Status PersistentStore::SetCapacity(std::uint64_t bytes) {
+  if (bytes == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("L3 store at '", options_.directory, "': capacity must be > 0"));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  capacity_ = bytes;
+  std::uint64_t expired = 0;
+  const std::vector<std::string> victims = PickVictimsLocked(0, {}, 0, NowMicros(), &expired);
+  if (victims.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  for (const std::string& v : victims) batch.Delete(v).PermitUncheckedError();
+  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) {
+    io_errors_.fetch_add(1, std::memory_order_relaxed);
+    return absl::UnavailableError(FromRocksDB(s, options_.directory, "eviction failed").message());
+  }
+  for (const std::string& v : victims) IndexEraseLocked(v);
+  evictions_ += victims.size() - expired;
+  expired_removed_.fetch_add(expired, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+absl::Status PersistentStore::Flush() {
+  rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
+  if (!s.ok()) return FromRocksDB(s, options_.directory, "flush failed");
+  return absl::OkStatus();
+}
+
+PersistentStoreStats PersistentStore::Stats() const {
+  PersistentStoreStats out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    out.entries = index_.size();
+    out.charged_bytes = charged_bytes_;
+    out.capacity_bytes = capacity_;
+    out.puts = puts_;
+    out.evictions = evictions_;
+  }
+  out.hits = hits_.load(std::memory_order_relaxed);
+  out.misses = misses_.load(std::memory_order_relaxed);
+  out.expired_removed = expired_removed_.load(std::memory_order_relaxed);
+  out.corrupt_records = corrupt_records_.load(std::memory_order_relaxed);
+  out.io_errors = io_errors_.load(std::memory_order_relaxed);
+  return out;
+}
+
+}  // namespace adaptrt::cache_internal

@@ -1,0 +1,191 @@
+// persistent_store.h: the persistent L3 tier, a RocksDB database in a
+// directory the user names, holding serialized values with an expiry.
+//
+// The store works on bytes (serialized key -> serialized value); TieredCache
+// does the (de)serialization with cache/serializer.h. Each value is stored as
+// an L3 record (format in l3_record.h: magic, version, expiry, length,
+// CRC-32C over header + key + payload), so a corrupt or foreign record is
+// detected and reported, never returned as a value.
+//
+// Byte bound: the store keeps an in-memory index of its records (key ->
+// charge, expiry) rebuilt by one scan at Open, and charges each record
+// key.size() + record.size(). When a Put would exceed `capacity_bytes`, the
+// records that expire first are evicted (never-expiring records last, ties
+// oldest written first) until it fits. The bound is on the logical data, not
+// on RocksDB's files: SST files, the WAL and obsolete versions awaiting
+// compaction use more disk (typically up to ~2x). The index costs about
+// key.size() + 100 bytes of RAM per record. RocksDB's FIFO compaction was the
+// alternative: it bounds file bytes, but drops whole files regardless of
+// expiry and cannot keep an exact count, so the tier's stats would be guesses.
+//
+// Expiry: an expired record is absent. Get removes it when it meets it; Put
+// removes up to a few expired records from the head of the expiry order each
+// time (amortized purge); Open drops every expired or corrupt record it scans.
+//
+// Durability: writes go to the WAL without fsync: a restarted process finds
+// everything written before the previous process exited (or crashed); a
+// machine crash may lose the last writes.
+//
+// Thread-safety: thread-safe. Reads go to RocksDB without our lock; Put,
+//                Erase and eviction hold one std::mutex.
+// Complexity:    Get: one RocksDB point lookup. Put: one RocksDB write plus
+//                O(log n) index work per record written or evicted.
+//                Open: O(records) scan.
+// Ownership:     the store owns its RocksDB instance; one store per directory
+//                (RocksDB's LOCK file makes a second Open fail cleanly).
+// Errors:        absl::Status naming the directory and the cause: an
+//                unusable directory (FailedPrecondition), a corrupt database
+//                (DataLoss, converted from RocksDB's Status), an entry larger
+//                than `max_entry_bytes` or the capacity (InvalidArgument), a
+//                zero capacity (InvalidArgument). A corrupt record makes Get
+//                return DataLoss once and removes the record. Never throws.
+
+#ifndef ADAPTRT_CACHE_INTERNAL_PERSISTENT_STORE_H_
+#define ADAPTRT_CACHE_INTERNAL_PERSISTENT_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_set.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace rocksdb {
+class DB;
+}  // namespace rocksdb
+
+namespace adaptrt::cache_internal {
+
+struct PersistentStoreOptions {
+  // Directory of the RocksDB database; created (with parents) if missing.
+  // Required. Fixed at Open.
+  std::string directory;
+  // Bound on the stored bytes (sum of key + record sizes). Must be > 0.
+  // May change at run time (SetCapacity).
+  std::uint64_t capacity_bytes = std::uint64_t{256} << 20;
+  // Largest record (key + value + header) accepted by Put. Must be > 0.
+  // Fixed at Open.
+  std::uint64_t max_entry_bytes = std::uint64_t{16} << 20;
+  // The clock that decides expiry. Null means absl::Now. Tests inject one.
+  std::function<absl::Time()> clock;
+};
+
+struct PersistentStoreStats {
+  std::uint64_t entries = 0;
+  std::uint64_t charged_bytes = 0;
+  std::uint64_t capacity_bytes = 0;
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t puts = 0;
+  std::uint64_t evictions = 0;        // Removed to respect the byte bound.
+  std::uint64_t expired_removed = 0;  // Removed because their TTL ran out.
+  std::uint64_t corrupt_records = 0;  // Detected by checksum/format checks.
+  std::uint64_t io_errors = 0;        // RocksDB read/write failures.
+};
+
+class PersistentStore {
+ public:
+  // Opens (or creates) the store in `options.directory`, scanning existing
+  // records to rebuild the byte accounting; expired and corrupt records found
+  // by the scan are deleted (and counted in stats). If the existing data
+  // exceed the capacity, the records expiring first are evicted.
+  static absl::StatusOr<std::unique_ptr<PersistentStore>> Open(
+      const PersistentStoreOptions& options);
+
+  PersistentStore(const PersistentStore&) = delete;
+  PersistentStore& operator=(const PersistentStore&) = delete;
+  ~PersistentStore();
+
+  // The value stored under `key`, or nullopt if absent or expired; sets
+  // `*expiry` (if not null) to the record's expiry (InfiniteFuture: never).
+  // Returns DataLoss (naming directory and key) for a corrupt record, which
+  // is removed; Unavailable for a RocksDB read error.
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view key,
+                                                 absl::Time* expiry = nullptr);
+
+  // Stores `value` under `key`, expiring at `expiry` (absl::InfiniteFuture()
+  // for never), replacing any previous record, evicting as needed.
+  // Returns InvalidArgument if the record is larger than max_entry_bytes or
+  // than the capacity (nothing is stored; a previous record under `key` is
+  // removed so a stale value is not served), Unavailable on a write error.
+  absl::Status Put(std::string_view key, std::string_view value,
+                   absl::Time expiry = absl::InfiniteFuture());
+
+  // Removes `key` if present. Unavailable on a write error.
+  absl::Status Erase(std::string_view key);
+
+  // Changes the byte bound, evicting at once if the store is now over it.
+  // REQUIRES: bytes > 0 (else InvalidArgument, nothing changes).
+  absl::Status SetCapacity(std::uint64_t bytes);
+
+  // Flushes RocksDB's memtable to SST files (tests and orderly shutdown).
+  absl::Status Flush();
+
+  PersistentStoreStats Stats() const;
+  const std::string& directory() const { return options_.directory; }
+
+  // Charge of a record with these sizes (what capacity is compared with).
+  static std::uint64_t RecordCharge(std::size_t key_bytes,
+                                    std::size_t value_bytes);
+
+ private:
+  struct IndexEntry {
+    std::uint64_t charge;
+    std::uint64_t expiry_micros;  // 0 = never.
+    std::uint64_t seq;            // Write order, for ties.
+  };
+  // Eviction order: (expiry with 0 mapped to max, seq, key).
+  using OrderKey = std::tuple<std::uint64_t, std::uint64_t, std::string>;
+
+  PersistentStore(PersistentStoreOptions options, std::unique_ptr<rocksdb::DB> db);
+
+  std::uint64_t NowMicros() const;
+  absl::Status ScanAndIndex() ABSL_LOCKS_EXCLUDED(mu_);
+  // Re-reads `key` under the lock and removes it if it is still expired or
+  // corrupt (a concurrent Put may have replaced it since the unlocked read).
+  void RemoveIfStillBad(std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
+  void IndexEraseLocked(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void IndexInsertLocked(std::string key, std::uint64_t charge,
+                         std::uint64_t expiry_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Keys to remove so that charged_bytes_ - freed + incoming <= capacity,
+  // skipping `replacing` (whose charge the caller already subtracted from
+  // `incoming`'s budget), plus up to `purge_limit` expired records.
+  std::vector<std::string> PickVictimsLocked(std::uint64_t incoming,
+                                             std::string_view replacing,
+                                             int purge_limit, std::uint64_t now,
+                                             std::uint64_t* expired_count)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const PersistentStoreOptions options_;
+  const std::unique_ptr<rocksdb::DB> db_;
+
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, IndexEntry> index_ ABSL_GUARDED_BY(mu_);
+  absl::btree_set<OrderKey> order_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t capacity_ ABSL_GUARDED_BY(mu_);
+  std::uint64_t charged_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t puts_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t evictions_ ABSL_GUARDED_BY(mu_) = 0;
+  // Counters bumped on the lock-free read path (relaxed: statistics only).
+  std::atomic<std::uint64_t> hits_{0};
+  std::atomic<std::uint64_t> misses_{0};
+  std::atomic<std::uint64_t> expired_removed_{0};
+  std::atomic<std::uint64_t> corrupt_records_{0};
+  std::atomic<std::uint64_t> io_errors_{0};
+};
+
+}  // namespace adaptrt::cache_internal
+
+#endif  // ADAPTRT_CACHE_INTERNAL_PERSISTENT_STORE_H_

@@ -1,0 +1,70 @@
+#include "cache/internal/l3_record.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace adaptrt::cache_internal {
+namespace {
+
+TEST(Crc32cTest, KnownVector) {
+  // The standard CRC-32C check value (RFC 3720, "123456789").
+  EXPECT_EQ(Crc32c(0, "123456789"), 0xE3069283u);
+  // Incremental equals one shot.
+  EXPECT_EQ(Crc32c(Crc32c(0, "1234"), "56789"), 0xE3069283u);
+}
+
+TEST(L3RecordTest, RoundTrip) {
+  std::string rec;
+  EncodeL3Record("key", "payload", 12345, &rec);
+  EXPECT_EQ(rec.size(), kL3RecordHeaderBytes + 7);
+  auto dec = DecodeL3Record("key", rec);
+  ASSERT_TRUE(dec.ok()) << dec.status();
+  EXPECT_EQ(dec->expiry_micros, 12345u);
+  EXPECT_EQ(dec->payload, "payload");
+}
+
+TEST(L3RecordTest, EmptyPayload) {
+  std::string rec;
+  EncodeL3Record("k", "", 0, &rec);
+  auto dec = DecodeL3Record("k", rec);
+  ASSERT_TRUE(dec.ok());
+  EXPECT_EQ(dec->payload, "");
+  EXPECT_EQ(dec->expiry_micros, 0u);
+}
+
+void ExpectDataLoss(std::string_view key, std::string_view rec, std::string_view cause) {
+  auto dec = DecodeL3Record(key, rec);
+  ASSERT_FALSE(dec.ok());
+  EXPECT_EQ(dec.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(std::string(dec.status().message()).find(cause), std::string::npos) << dec.status();
+}
+
+TEST(L3RecordTest, DetectsEveryKindOfDamage) {
+  std::string good;
+  EncodeL3Record("key", "value", 99, &good);
+
+  ExpectDataLoss("key", good.substr(0, 10), "shorter than");
+  std::string bad_magic = good;
+  bad_magic[0] = 'x';
+  ExpectDataLoss("key", bad_magic, "bad magic");
+  std::string bad_version = good;
+  bad_version[4] = 2;
+  ExpectDataLoss("key", bad_version, "format version 2");
+  ExpectDataLoss("key", good + "x", "payload bytes");
+  ExpectDataLoss("key", good.substr(0, good.size() - 1), "payload bytes");
+  // Every single bit flip in the payload or expiry is caught by the CRC.
+  for (std::size_t i = 8; i < good.size(); ++i) {
+    if (i >= 16 && i < 24) continue;  // Length/CRC fields: other checks.
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = good;
+      flipped[i] = static_cast<char>(flipped[i] ^ (1 << bit));
+      EXPECT_FALSE(DecodeL3Record("key", flipped).ok()) << "byte " << i << " bit " << bit;
+    }
+  }
+  // A valid record under another key (copied or foreign) is rejected.
+  ExpectDataLoss("other", good, "checksum mismatch");
+}
+
+}  // namespace
+}  // namespace adaptrt::cache_internal

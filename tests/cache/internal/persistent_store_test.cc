@@ -1,0 +1,304 @@
+#include "cache/internal/persistent_store.h"
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "cache/internal/l3_record.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "tests/cache/test_dir.h"
+
+namespace adaptrt::cache_internal {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Optional;
+
+struct FakeClock {
+  absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  std::function<absl::Time()> Fn() {
+    return [this] { return now; };
+  }
+};
+
+class PersistentStoreTest : public ::testing::Test {
+ protected:
+  PersistentStoreOptions Options(std::uint64_t capacity = 1 << 20) {
+    PersistentStoreOptions o;
+    o.directory = dir_.Sub("l3");
+    o.capacity_bytes = capacity;
+    o.clock = clock_.Fn();
+    return o;
+  }
+  std::unique_ptr<PersistentStore> OpenOrDie(const PersistentStoreOptions& o) {
+    auto s = PersistentStore::Open(o);
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  testing::TestDir dir_;
+  FakeClock clock_;
+};
+
+TEST_F(PersistentStoreTest, RoundTrip) {
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(*store->Get("a"), std::nullopt);
+  ASSERT_TRUE(store->Put("a", "alpha").ok());
+  ASSERT_TRUE(store->Put("b", std::string(1000, 'b')).ok());
+  EXPECT_THAT(*store->Get("a"), Optional(std::string("alpha")));
+  EXPECT_THAT(*store->Get("b"), Optional(std::string(1000, 'b')));
+  ASSERT_TRUE(store->Put("a", "again").ok());
+  EXPECT_THAT(*store->Get("a"), Optional(std::string("again")));
+  ASSERT_TRUE(store->Erase("a").ok());
+  EXPECT_THAT(*store->Get("a"), std::nullopt);
+  ASSERT_TRUE(store->Erase("never-there").ok());
+
+  const PersistentStoreStats st = store->Stats();
+  EXPECT_EQ(st.entries, 1u);
+  EXPECT_EQ(st.charged_bytes, PersistentStore::RecordCharge(1, 1000));
+  EXPECT_EQ(st.hits, 3u);
+  EXPECT_EQ(st.misses, 2u);
+  EXPECT_EQ(st.puts, 3u);
+}
+
+TEST_F(PersistentStoreTest, PersistsAcrossCloseAndReopen) {
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 100; ++i) {
+      ASSERT_TRUE(store->Put("key" + std::to_string(i), "value" + std::to_string(i)).ok());
+    }
+    ASSERT_TRUE(store->Erase("key7").ok());
+    ASSERT_TRUE(store->Flush().ok());
+    ASSERT_TRUE(store->Put("after-flush", "in the WAL only").ok());
+  }
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Stats().entries, 100u);  // 100 - key7 + after-flush.
+  EXPECT_THAT(*store->Get("key42"), Optional(std::string("value42")));
+  EXPECT_THAT(*store->Get("key7"), std::nullopt);
+  EXPECT_THAT(*store->Get("after-flush"), Optional(std::string("in the WAL only")));
+}
+
+TEST_F(PersistentStoreTest, TtlWithInjectedClock) {
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Put("short", "s", clock_.now + absl::Seconds(10)).ok());
+    ASSERT_TRUE(store->Put("long", "l", clock_.now + absl::Seconds(100)).ok());
+    ASSERT_TRUE(store->Put("forever", "f").ok());
+    ASSERT_TRUE(store->Put("already-expired", "x", clock_.now).ok());
+    EXPECT_THAT(*store->Get("already-expired"), std::nullopt);
+    EXPECT_EQ(store->Stats().entries, 3u);
+
+    clock_.now += absl::Seconds(10);  // Expiry is inclusive.
+    EXPECT_THAT(*store->Get("short"), std::nullopt);
+    EXPECT_THAT(*store->Get("long"), Optional(std::string("l")));
+    absl::Time expiry;
+    ASSERT_TRUE(store->Get("long", &expiry).ok());
+    EXPECT_EQ(expiry, clock_.now + absl::Seconds(90));
+    ASSERT_TRUE(store->Get("forever", &expiry).ok());
+    EXPECT_EQ(expiry, absl::InfiniteFuture());
+    EXPECT_EQ(store->Stats().entries, 2u);  // Removed lazily by the Get.
+
+    EXPECT_EQ(store->Stats().expired_removed, 1u);
+  }
+  clock_.now += absl::Seconds(100);
+  // The scan at Open drops what expired while the store was closed.
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Stats().entries, 1u);
+  EXPECT_EQ(store->Stats().expired_removed, 1u);
+  EXPECT_THAT(*store->Get("long"), std::nullopt);
+  EXPECT_THAT(*store->Get("forever"), Optional(std::string("f")));
+}
+
+TEST_F(PersistentStoreTest, PutPurgesExpiredRecordsIncrementally) {
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(store->Put("e" + std::to_string(i), "v", clock_.now + absl::Seconds(1)).ok());
+  }
+  clock_.now += absl::Seconds(2);
+  ASSERT_TRUE(store->Put("x", "v").ok());  // Purges 2 expired.
+  EXPECT_EQ(store->Stats().entries, 5u);
+  ASSERT_TRUE(store->Put("y", "v").ok());
+  ASSERT_TRUE(store->Put("z", "v").ok());
+  EXPECT_EQ(store->Stats().entries, 3u);
+  EXPECT_EQ(store->Stats().expired_removed, 6u);
+  EXPECT_EQ(store->Stats().evictions, 0u);
+}
+
+TEST_F(PersistentStoreTest, ByteBoundEvictsEarliestExpiringFirst) {
+  const std::uint64_t one = PersistentStore::RecordCharge(2, 100);
+  auto store = OpenOrDie(Options(3 * one));
+  ASSERT_NE(store, nullptr);
+  const std::string v(100, 'v');
+  ASSERT_TRUE(store->Put("k1", v).ok());                                  // Never expires.
+  ASSERT_TRUE(store->Put("k2", v, clock_.now + absl::Hours(2)).ok());
+  ASSERT_TRUE(store->Put("k3", v, clock_.now + absl::Hours(1)).ok());
+  EXPECT_EQ(store->Stats().charged_bytes, 3 * one);
+  ASSERT_TRUE(store->Put("k4", v).ok());  // Evicts k3 (expires first).
+  EXPECT_THAT(*store->Get("k3"), std::nullopt);
+  ASSERT_TRUE(store->Put("k5", v).ok());  // Evicts k2.
+  EXPECT_THAT(*store->Get("k2"), std::nullopt);
+  ASSERT_TRUE(store->Put("k6", v).ok());  // Only never-expiring: oldest, k1.
+  EXPECT_THAT(*store->Get("k1"), std::nullopt);
+  EXPECT_THAT(*store->Get("k4"), Optional(v));
+  // Replacing a key does not evict others when the new record fits.
+  ASSERT_TRUE(store->Put("k4", v).ok());
+  EXPECT_THAT(*store->Get("k5"), Optional(v));
+  PersistentStoreStats st = store->Stats();
+  EXPECT_EQ(st.evictions, 3u);
+  EXPECT_LE(st.charged_bytes, st.capacity_bytes);
+  EXPECT_EQ(st.entries, 3u);
+
+  ASSERT_TRUE(store->SetCapacity(one).ok());
+  st = store->Stats();
+  EXPECT_EQ(st.entries, 1u);
+  EXPECT_EQ(st.charged_bytes, one);
+  EXPECT_THAT(*store->Get("k4"), Optional(v));  // Most recently written.
+}
+
+TEST_F(PersistentStoreTest, ReopenWithSmallerCapacityEvicts) {
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(store->Put("k" + std::to_string(i), "v").ok());
+  }
+  auto store = OpenOrDie(Options(4 * PersistentStore::RecordCharge(2, 1)));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Stats().entries, 4u);
+  EXPECT_EQ(store->Stats().evictions, 6u);
+}
+
+TEST_F(PersistentStoreTest, OversizedEntryRejectedAndOldValueNotServed) {
+  PersistentStoreOptions o = Options(10'000);
+  o.max_entry_bytes = 1000;
+  auto store = OpenOrDie(o);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Put("k", "small").ok());
+  absl::Status s = store->Put("k", std::string(2000, 'x'));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr(o.directory));
+  EXPECT_THAT(s.message(), HasSubstr("max_entry_bytes 1000"));
+  EXPECT_THAT(*store->Get("k"), std::nullopt);
+
+  o.max_entry_bytes = 1 << 20;
+  store.reset();
+  store = OpenOrDie(o);
+  s = store->Put("k", std::string(20'000, 'x'));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("capacity 10000"));
+  EXPECT_EQ(store->Stats().entries, 0u);
+}
+
+TEST_F(PersistentStoreTest, ZeroCapacityIsInvalid) {
+  auto s = PersistentStore::Open(Options(0));
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(), HasSubstr("capacity_bytes must be > 0"));
+  auto store = OpenOrDie(Options());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SetCapacity(0).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Stats().capacity_bytes, 1u << 20);
+}
+
+TEST_F(PersistentStoreTest, CorruptAndForeignRecordsDetectedNeverReturned) {
+  PersistentStoreOptions o = Options();
+  {
+    auto store = OpenOrDie(o);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Put("good", "value").ok());
+  }
+  {
+    // Another program writes into the database behind our back.
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), o.directory, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "garbage", "\x01\x02 not a record").ok());
+    std::string moved;
+    EncodeL3Record("good", "value", 0, &moved);  // Valid for "good" only.
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "moved", moved).ok());
+    std::string flipped = moved;
+    flipped.back() ^= 1;
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "flipped", flipped).ok());
+  }
+  auto store = OpenOrDie(o);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Stats().corrupt_records, 3u);
+  EXPECT_EQ(store->Stats().entries, 1u);
+  EXPECT_THAT(*store->Get("garbage"), std::nullopt);
+  EXPECT_THAT(*store->Get("moved"), std::nullopt);
+  EXPECT_THAT(*store->Get("flipped"), std::nullopt);
+  EXPECT_THAT(*store->Get("good"), Optional(std::string("value")));
+}
+
+TEST_F(PersistentStoreTest, PathUnderARegularFileIsReported) {
+  const std::string file = dir_.Sub("plain_file");
+  std::ofstream(file) << "not a directory";
+  PersistentStoreOptions o = Options();
+  o.directory = file + "/l3";
+  auto s = PersistentStore::Open(o);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.status().message(), HasSubstr(o.directory));
+  EXPECT_THAT(s.status().message(), HasSubstr("cannot create directory"));
+
+  o.directory = file;
+  s = PersistentStore::Open(o);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.status().message(), HasSubstr("is not a directory"));
+}
+
+TEST_F(PersistentStoreTest, SecondOpenOfOneDirectoryFailsCleanly) {
+  auto first = OpenOrDie(Options());
+  ASSERT_NE(first, nullptr);
+  auto second = PersistentStore::Open(Options());
+  EXPECT_FALSE(second.ok());
+  EXPECT_THAT(second.status().message(), HasSubstr(Options().directory));
+  EXPECT_THAT(second.status().message(), HasSubstr("LOCK"));
+}
+
+// Overwrites the file(s) of `dir` whose name starts with `prefix`.
+int Clobber(const std::string& dir, const std::string& prefix) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().filename().string().rfind(prefix, 0) != 0) continue;
+    std::ofstream(e.path(), std::ios::trunc) << "\xde\xad garbage \xbe\xef\n";
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(PersistentStoreTest, GarbageInCurrentIsReportedNotFatal) {
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Put("k", "v").ok());
+  }
+  ASSERT_EQ(Clobber(Options().directory, "CURRENT"), 1);
+  auto s = PersistentStore::Open(Options());
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr(Options().directory));
+  EXPECT_THAT(s.status().message(), HasSubstr("cannot open database"));
+}
+
+TEST_F(PersistentStoreTest, GarbageInManifestIsDataLoss) {
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Put("k", "v").ok());
+  }
+  ASSERT_GE(Clobber(Options().directory, "MANIFEST-"), 1);
+  auto s = PersistentStore::Open(Options());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << s.status();
+  EXPECT_THAT(s.status().message(), HasSubstr(Options().directory));
+}
+
+}  // namespace
+}  // namespace adaptrt::cache_internal
