@@ -1,0 +1,119 @@
+#include "tuning/cache_tuner.h"
+
+#include <random>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+
+namespace adaptrt::tuning {
+namespace {
+
+constexpr uint64_t kMb = 1ull << 20;
+
+// Uniform reuse over `keys` keys: miss ratio 1 - c / keys, in steps.
+MissRatioCurve UniformCurve(double keys, double step) {
+  std::vector<MissRatioCurve::Point> points;
+  for (double c = step; c <= keys; c += step) points.push_back({c, 1 - c / keys});
+  return MissRatioCurve::FromPoints(points, false);
+}
+
+TEST(OriginalRule, ThirtyPercentSplitAndClamped) {
+  const TierSizes big = OriginalRule(16000 * kMb);  // 4800 MB
+  EXPECT_EQ(big.l1_bytes, 480 * kMb);
+  EXPECT_EQ(big.l2_bytes, 1440 * kMb);
+  EXPECT_EQ(big.l3_bytes, 2880 * kMb);
+  const TierSizes small = OriginalRule(1000 * kMb);  // 300 MB: every tier at its minimum
+  EXPECT_EQ(small.l1_bytes, 50 * kMb);
+  EXPECT_EQ(small.l2_bytes, 200 * kMb);
+  EXPECT_EQ(small.l3_bytes, 500 * kMb);
+  const TierSizes huge = OriginalRule(100000 * kMb);
+  EXPECT_EQ(huge, (TierSizes{500 * kMb, 2000 * kMb, 8000 * kMb}));
+}
+
+TEST(SplitTotal, TenThirtySixtyWithCaps) {
+  EXPECT_EQ(SplitTotal(100 * kMb), (TierSizes{10 * kMb, 30 * kMb, 60 * kMb}));
+  // L1 capped at 500: its overflow goes to L3.
+  EXPECT_EQ(SplitTotal(6000 * kMb), (TierSizes{500 * kMb, 1800 * kMb, 3700 * kMb}));
+  EXPECT_EQ(SplitTotal(20000 * kMb), (TierSizes{500 * kMb, 2000 * kMb, 8000 * kMb}));
+}
+
+TEST(DecideTierSizes, LeastMemoryReachingTheTarget) {
+  const CacheDecision d = DecideTierSizes(UniformCurve(100000, 1000), 1024,
+                                          /*budget=*/1024 * kMb, /*available=*/8000 * kMb);
+  EXPECT_TRUE(d.target_reached);
+  EXPECT_EQ(d.sizes.total(), 80000u * 1024);
+  EXPECT_NEAR(d.predicted_hit_rate, 0.8, 1e-9);
+  EXPECT_EQ(d.original, OriginalRule(8000 * kMb));
+  EXPECT_NEAR(d.original_hit_rate, 1.0, 1e-9);  // 2400 MB holds all 100K entries
+  EXPECT_TRUE(absl::StartsWith(d.reason, "least memory reaching the 80% target")) << d.reason;
+}
+
+TEST(DecideTierSizes, CliffUsesTheHullVertex) {
+  // A loop of 50K entries: LRU gets nothing below, everything above.
+  const MissRatioCurve cliff = MissRatioCurve::FromPoints({{50000, 0.02}}, false);
+  const CacheDecision d = DecideTierSizes(cliff, 4096, 1024 * kMb, 8000 * kMb);
+  EXPECT_TRUE(d.target_reached);
+  EXPECT_EQ(d.sizes.total(), 50000u * 4096);
+  EXPECT_NEAR(d.predicted_hit_rate, 0.98, 1e-9);
+}
+
+TEST(DecideTierSizes, OutOfReachTakesTheKneeWithinTheBudget) {
+  // Steep all the way: the whole budget.
+  const CacheDecision steep = DecideTierSizes(UniformCurve(1e6, 1000), 1024, 100 * kMb, 0);
+  EXPECT_FALSE(steep.target_reached);
+  EXPECT_EQ(steep.sizes.total(), 100 * kMb);
+  EXPECT_TRUE(absl::StrContains(steep.reason, "out of reach")) << steep.reason;
+  // Diminishing returns: 50% hits at 10 MB, then 0.1 point per 10 MB.
+  const MissRatioCurve flat = MissRatioCurve::FromPoints(
+      {{10240, 0.5}, {20480, 0.499}, {102400, 0.49}}, false);
+  const CacheDecision knee = DecideTierSizes(flat, 1024, 100 * kMb, 0);
+  EXPECT_FALSE(knee.target_reached);
+  EXPECT_EQ(knee.sizes.total(), 10 * kMb);
+  EXPECT_NEAR(knee.predicted_hit_rate, 0.5, 1e-9);
+}
+
+TEST(DecideTierSizes, NoCurveKeepsTheOriginalRuleWithinTheBudget) {
+  const CacheDecision d = DecideTierSizes(MissRatioCurve(), 1024, 400 * kMb, 8000 * kMb);
+  EXPECT_EQ(d.sizes.total(), 400 * kMb);
+  EXPECT_LE(d.sizes.l1_bytes, 500 * kMb);
+}
+
+TEST(CacheController, DecidesFromSampledKeysAndScalesBySamplingRate) {
+  // Uniform over 40K keys, 1 KB each; the source forwards a 25% spatial sample.
+  // Decisions every 200K accesses, weights halved after each: cold misses of
+  // the first window fade, the steady state shows.
+  CacheControllerOptions options;
+  options.decision_accesses = 200000;
+  CacheController controller(options);
+  std::mt19937_64 rng(1);
+  std::optional<CacheDecision> decision;
+  const auto hash = [](uint64_t k) { return (k + 1) * 0x9e3779b97f4a7c15ull; };
+  for (int round = 0; round < 20; ++round) {
+    CacheSample s;
+    s.hits = 78;  // what the (imaginary) cache reports for the window
+    s.misses = 22;
+    s.mean_entry_bytes = 1024;
+    s.key_sampling_rate = 0.25;
+    for (int i = 0; i < 100000; ++i) {
+      const uint64_t key = rng() % 40000;
+      if (key % 4 == 0) s.key_hashes.push_back(hash(key));  // every access of 1/4 of keys
+    }
+    if (auto d = controller.Step(s, 1024 * kMb, 8000 * kMb)) decision = d;
+  }
+  ASSERT_TRUE(decision.has_value());
+  EXPECT_TRUE(decision->target_reached) << decision->reason;
+  // 80% of 40K keys = 32K entries = 31.25 MB.
+  EXPECT_NEAR(static_cast<double>(controller.last()->total()) / kMb, 31.25, 2.0)
+      << decision->reason;
+  // Predicted vs measured.
+  EXPECT_EQ(decision->measured_hit_rate, std::optional<double>(0.78));
+  ASSERT_TRUE(decision->previous_prediction.has_value());
+  EXPECT_NEAR(*decision->previous_prediction, 0.8, 0.01);
+  EXPECT_TRUE(absl::StrContains(decision->reason, "measured hit rate 78.0% since the last "
+                                                  "decision (predicted 8"))
+      << decision->reason;
+}
+
+}  // namespace
+}  // namespace adaptrt::tuning

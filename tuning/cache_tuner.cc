@@ -1,0 +1,173 @@
+// cache_tuner.cc: tier sizing from miss-ratio curves.
+//
+// Invariants of a decision: sizes.total() <= budget; each tier at most its
+// maximum; the chosen total is a hull vertex (or the budget, or the minimum),
+// so the predicted hit rate is a value of the raw curve. CacheController is
+// not thread-safe; no atomics.
+
+#include "tuning/cache_tuner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace adaptrt::tuning {
+namespace {
+
+std::string Mb(double bytes) { return absl::StrFormat("%.1f MB", bytes / (1 << 20)); }
+
+uint64_t Share(uint64_t total, double share) {
+  return static_cast<uint64_t>(std::llround(static_cast<double>(total) * share));
+}
+
+}  // namespace
+
+TierSizes OriginalRule(uint64_t available_bytes, const CacheTunerOptions& o) {
+  const uint64_t total = Share(available_bytes, o.memory_fraction);
+  TierSizes sizes;
+  sizes.l1_bytes = std::clamp(Share(total, o.l1_share), o.l1_min_bytes, o.l1_max_bytes);
+  sizes.l2_bytes = std::clamp(Share(total, o.l2_share), o.l2_min_bytes, o.l2_max_bytes);
+  sizes.l3_bytes = std::clamp(Share(total, o.l3_share), o.l3_min_bytes, o.l3_max_bytes);
+  return sizes;
+}
+
+TierSizes SplitTotal(uint64_t total, const CacheTunerOptions& o) {
+  TierSizes sizes;
+  sizes.l1_bytes = std::min(Share(total, o.l1_share), o.l1_max_bytes);
+  sizes.l2_bytes = std::min(Share(total, o.l2_share), o.l2_max_bytes);
+  sizes.l3_bytes = std::min(total - std::min(total, sizes.l1_bytes + sizes.l2_bytes),
+                            o.l3_max_bytes);
+  // Overflow of a capped tier goes to the tiers with room, L3 first.
+  uint64_t left = total - std::min(total, sizes.total());
+  for (auto [tier, max] : {std::pair{&sizes.l3_bytes, o.l3_max_bytes},
+                           std::pair{&sizes.l2_bytes, o.l2_max_bytes},
+                           std::pair{&sizes.l1_bytes, o.l1_max_bytes}}) {
+    const uint64_t add = std::min(left, max - std::min(max, *tier));
+    *tier += add;
+    left -= add;
+  }
+  return sizes;
+}
+
+CacheDecision DecideTierSizes(const MissRatioCurve& curve, uint64_t entry_bytes,
+                              uint64_t budget_bytes, uint64_t available_bytes,
+                              const CacheTunerOptions& o) {
+  entry_bytes = std::max<uint64_t>(entry_bytes, 1);
+  const double eb = static_cast<double>(entry_bytes);
+  CacheDecision d;
+  d.original = OriginalRule(available_bytes, o);
+  const uint64_t max_total = std::min(budget_bytes, o.l1_max_bytes + o.l2_max_bytes +
+                                                        o.l3_max_bytes);
+  const auto hit_at = [&](double bytes) { return curve.HitRatio(bytes / eb); };
+  d.original_hit_rate = hit_at(static_cast<double>(std::min(d.original.total(), max_total)));
+  if (curve.empty()) {
+    d.sizes = SplitTotal(std::min(d.original.total(), max_total), o);
+    d.predicted_hit_rate = hit_at(static_cast<double>(d.sizes.total()));
+    d.reason = "no miss-ratio curve yet: the original rule, within the budget";
+    return d;
+  }
+  const MissRatioCurve hull = curve.ConvexHull();
+  const double target_miss = 1.0 - o.target_hit_rate;
+  double chosen = -1;
+  // 1. The least memory reaching the target within the budget, read off the
+  //    raw curve (partitioning, which would make the hull reachable, is not
+  //    implemented by the cache).
+  if (const std::optional<double> need = curve.CapacityFor(target_miss);
+      need.has_value() && *need * eb <= static_cast<double>(max_total)) {
+    chosen = *need * eb;
+    d.target_reached = true;
+    d.reason = absl::StrFormat(
+        "least memory reaching the %.0f%% target: %s (%.0f entries of %d bytes)",
+        100 * o.target_hit_rate, Mb(chosen), *need, entry_bytes);
+  }
+  // 2. Otherwise the knee within the budget.
+  if (chosen < 0) {
+    const double step = 0.1 * static_cast<double>(max_total);  // bytes per "10% of budget"
+    MissRatioCurve::Point previous{0, 1};
+    chosen = 0;
+    for (const MissRatioCurve::Point& v : hull.points()) {
+      const double bytes = v.capacity * eb;
+      if (bytes <= previous.capacity * eb) continue;
+      // Gain per 10% of the budget along this hull segment.
+      const double gain =
+          (previous.miss_ratio - v.miss_ratio) / (bytes - previous.capacity * eb) * step;
+      if (gain < o.knee_min_gain) break;
+      if (bytes > static_cast<double>(max_total)) {
+        chosen = static_cast<double>(max_total);  // still steep: take the whole budget
+        break;
+      }
+      chosen = bytes;
+      previous = v;
+    }
+    d.reason = absl::StrFormat(
+        "the %.0f%% target is out of reach within %s (%s); the knee of the curve's hull, "
+        "where another 10%% of the budget buys less than %.1f points, is at %s",
+        100 * o.target_hit_rate, Mb(static_cast<double>(max_total)),
+        hull.CapacityFor(target_miss).has_value()
+            ? absl::StrFormat("it needs %s", Mb(*hull.CapacityFor(target_miss) * eb))
+            : std::string("LRU never gets there on this workload"),
+        100 * o.knee_min_gain, Mb(chosen));
+  }
+  const uint64_t total = std::min<uint64_t>(
+      max_total, std::max<uint64_t>(static_cast<uint64_t>(std::ceil(chosen)), o.min_total_bytes));
+  d.sizes = SplitTotal(total, o);
+  d.predicted_hit_rate = hit_at(static_cast<double>(d.sizes.total()));
+  absl::StrAppend(&d.reason,
+                  absl::StrFormat("; predicted LRU hit rate %.1f%% (original rule: %s, %.1f%%)",
+                                  100 * d.predicted_hit_rate,
+                                  Mb(static_cast<double>(d.original.total())),
+                                  100 * d.original_hit_rate));
+  return d;
+}
+
+CacheController::CacheController(const CacheControllerOptions& options)
+    : options_(options), shards_(options.shards), entry_bytes_(options.default_entry_bytes) {}
+
+std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
+                                                   uint64_t budget_bytes,
+                                                   uint64_t available_bytes) {
+  if (sample.key_sampling_rate > 0 && sample.key_sampling_rate <= 1) {
+    sampling_rate_ = sample.key_sampling_rate;
+  }
+  if (sample.mean_entry_bytes > 0) entry_bytes_ = sample.mean_entry_bytes;
+  for (uint64_t hash : sample.key_hashes) shards_.Access(hash);
+  hits_since_decision_ += sample.hits;
+  misses_since_decision_ += sample.misses;
+  accesses_since_decision_ += static_cast<double>(sample.key_hashes.size()) / sampling_rate_;
+  if (accesses_since_decision_ < static_cast<double>(options_.decision_accesses)) {
+    return std::nullopt;
+  }
+  accesses_since_decision_ = 0;
+  // The source's sample is spatial: capacities scale by 1 / its rate.
+  const MissRatioCurve curve = shards_.Curve().Scaled(1.0 / sampling_rate_);
+  shards_.Decay(options_.decay);
+  CacheDecision d =
+      DecideTierSizes(curve, entry_bytes_, budget_bytes, available_bytes, options_.tuner);
+  // Predicted vs measured: what the cache reported since the last decision.
+  if (const uint64_t n = hits_since_decision_ + misses_since_decision_; n > 0) {
+    d.measured_hit_rate = static_cast<double>(hits_since_decision_) / static_cast<double>(n);
+    d.previous_prediction = last_prediction_;
+    absl::StrAppend(&d.reason, absl::StrFormat("; measured hit rate %.1f%% since the last "
+                                               "decision",
+                                               100 * *d.measured_hit_rate));
+    if (last_prediction_.has_value()) {
+      absl::StrAppend(&d.reason, absl::StrFormat(" (predicted %.1f%%)", 100 * *last_prediction_));
+    }
+  }
+  hits_since_decision_ = 0;
+  misses_since_decision_ = 0;
+  if (last_.has_value()) {
+    const double before = static_cast<double>(last_->total());
+    const double after = static_cast<double>(d.sizes.total());
+    if (before > 0 && std::abs(after - before) / before < options_.min_change) {
+      return std::nullopt;
+    }
+  }
+  last_ = d.sizes;
+  last_prediction_ = d.predicted_hit_rate;
+  return d;
+}
+
+}  // namespace adaptrt::tuning
