@@ -54,9 +54,11 @@ def peer_ratios(results):
 def _gnuplot(script, workdir):
     if shutil.which("gnuplot") is None:
         return "gnuplot not installed (apt-get install gnuplot-nox): plot skipped"
-    proc = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True, cwd=workdir)
+    # Bytes: the scripts hold UTF-8 (σ, κ) whatever the locale.
+    proc = subprocess.run(["gnuplot"], input=script.encode("utf-8"), capture_output=True,
+                          cwd=workdir)
     if proc.returncode != 0:
-        return "gnuplot failed: " + proc.stderr.strip()[-500:]
+        return "gnuplot failed: " + proc.stderr.decode("utf-8", "replace").strip()[-500:]
     return None
 
 
@@ -86,7 +88,7 @@ def bar_plot(results, category, names, out_dir):
     png = category + "_bars.png"
     columns = ", ".join("'%s' using %d:xtic(1) title '%s'" % (os.path.basename(data), i + 2, impl)
                         for i, impl in enumerate(impls))
-    script = """set terminal pngcairo size 1100,520 font ',9'
+    script = """set terminal pngcairo size 1100,520 font ',9' noenhanced
 set output '%s'
 set title '%s: throughput (operations/s, higher is better)'
 set style data histograms
@@ -115,7 +117,7 @@ def history_plot(points, name, out_dir):
         for i, (date, commit, value) in enumerate(points):
             f.write('%d "%s %s" %g\n' % (i, date[:10], commit, value))
     png = "history_" + slug + ".png"
-    script = """set terminal pngcairo size 900,400 font ',9'
+    script = """set terminal pngcairo size 900,400 font ',9' noenhanced
 set output '%s'
 set title '%s: median ns per iteration by run (lower is better)'
 set xtics rotate by -30
@@ -134,7 +136,8 @@ _WORKERS = re.compile(r"^([^/]+)/([^/]+)/workers:(\d+)")
 
 def scaling_series(results):
     """{workload: {impl: [(workers, throughput)]}} for names
-    `<workload>/<impl>/workers:<n>` with at least 2 worker counts."""
+    `<workload>/<impl>/workers:<n>` with at least 3 worker counts (fewer
+    cannot tell Amdahl from the USL)."""
     series = {}
     for name, result in results.items():
         m = _WORKERS.match(name)
@@ -143,7 +146,7 @@ def scaling_series(results):
                 (int(m.group(3)), throughput(result)))
     out = {}
     for workload, impls in series.items():
-        kept = {impl: sorted(points) for impl, points in impls.items() if len(points) >= 2}
+        kept = {impl: sorted(points) for impl, points in impls.items() if len(points) >= 3}
         if kept:
             out[workload] = kept
     return out
@@ -183,11 +186,11 @@ def speedup_plot(workload, impls, out_dir):
                 amdahl["lam"], amdahl["p"], amdahl["p"], base, color, impl, amdahl["p"]))
         if usl:
             plots.append("%g*x/(1+%g*(x-1)+%g*x*(x-1))/%g with lines lc %d "
-                         "title '%s USL {/Symbol s}=%.3f {/Symbol k}=%.4f'" % (
+                         "title '%s USL σ=%.3f κ=%.4f'" % (
                              usl["lam"], usl["sigma"], usl["kappa"], base, color, impl,
                              usl["sigma"], usl["kappa"]))
     png = slug + ".png"
-    script = """set terminal pngcairo size 900,520 font ',9'
+    script = """set terminal pngcairo size 900,520 font ',9' noenhanced
 set output '%s'
 set title '%s: speedup vs workers (throughput / 1-worker throughput)'
 set xlabel 'workers'
@@ -218,15 +221,17 @@ def hit_ratio_plot(label, curves, out_dir, paper=None):
                 f.write("%d %g\n" % (capacity, percent))
         plots.append("'%s' using 1:2 with linespoints pt 7 lc %d title 'adaptrt %s'" % (
             data, index + 1, policy))
-    for index, (series, points) in enumerate(sorted((paper or {}).items())):
+    colors = {policy: "lc %d" % (i + 1) for i, policy in enumerate(sorted(curves))}
+    for series, points in sorted((paper or {}).items()):
         data = "%s_paper_%s.dat" % (slug, series)
         with open(os.path.join(out_dir, data), "w") as f:
             for capacity, percent in points:
                 f.write("%d %g\n" % (capacity, percent))
-        plots.append("'%s' using 1:2 with points pt 6 ps 2 lc %d title 'ARC paper %s'" % (
-            data, index + 4, series.upper()))
+        # Same colour as our curve of that policy; MIN (Belady) in black.
+        plots.append("'%s' using 1:2 with points pt 6 ps 2 %s title 'ARC paper %s'" % (
+            data, colors.get(series, "lc rgb 'black'"), series.upper()))
     png = slug + ".png"
-    script = """set terminal pngcairo size 900,520 font ',9'
+    script = """set terminal pngcairo size 900,520 font ',9' noenhanced
 set output '%s'
 set title '%s: hit ratio vs cache size (entries)'
 set xlabel 'capacity (entries, log scale)'
