@@ -82,7 +82,7 @@ def bar_plot(results, category, names, out_dir):
         return None
     data = os.path.join(out_dir, category + "_bars.dat")
     with open(data, "w") as f:
-        f.write("case " + " ".join(impls) + "\n")
+        f.write("# case " + " ".join(impls) + "\n")
         for case in cases:
             f.write('"%s" ' % case + " ".join("%g" % table.get((case, i), 0) for i in impls) + "\n")
     png = category + "_bars.png"
@@ -324,6 +324,13 @@ def write(document, comparison, out_dir, histories=()):
         "",
         "Command: `%s`" % document.get("command", ""),
         "",
+    ]
+    if "load_average" in document:
+        lines += ["Load: 1-minute load average %.1f before and %.1f after the run on %d cores "
+                  "(other work shares them when it exceeds the cores); the suite took %.0f s." % (
+                      document["load_average"][0], document["load_average"][1],
+                      machine["cores"], document.get("wall_seconds", 0)), ""]
+    lines += [
         "Medians of %s repetitions; ratios compare implementations measured in this run." %
         document.get("repetitions", "?"),
         "",

@@ -15,6 +15,7 @@ import argparse
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -138,6 +139,10 @@ def main(argv):
     workspace = _workspace()
     results = {}
     hit_ratio = None
+    # The 1-minute load average before and after, and the suite's wall time:
+    # a loaded machine explains flat speedups and wide MADs.
+    load_before = os.getloadavg()[0]
+    started = time.monotonic()
     for family in args.families:
         binary = os.path.join(root, FAMILIES[family])
         if not os.access(binary, os.X_OK):
@@ -166,6 +171,8 @@ def main(argv):
         "command": "bazel run -c opt //benchmarks:suite -- " + " ".join(argv),
         "repetitions": args.repetitions,
         "results": results,
+        "load_average": [load_before, os.getloadavg()[0]],
+        "wall_seconds": time.monotonic() - started,
     }
     if hit_ratio is not None:
         document["hit_ratio"] = hit_ratio
