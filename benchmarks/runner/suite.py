@@ -15,10 +15,12 @@ import argparse
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gbench  # noqa: E402
+import hitratio  # noqa: E402
 import history  # noqa: E402
 import machine  # noqa: E402
 import report  # noqa: E402
@@ -30,8 +32,13 @@ FAMILIES = {
     "memory": "benchmarks/memory/allocator_benchmark",
     "io": "benchmarks/io/file_io_benchmark",
     "sched": "benchmarks/sched/executor_benchmark",
+    "parallel": "benchmarks/parallel/scaling_benchmark",
+    "io_blocking": "benchmarks/io/blocking_benchmark",
     "analyze": "benchmarks/analyze/line_counter_benchmark",
     "selftest": "benchmarks/runner/selftest_benchmark",
+    # Not a Google Benchmark binary: //cache:replay over a grid of capacities
+    # on the real traces in ../shared/traces (skipped when absent).
+    "hitratio": "cache/replay",
 }
 DEFAULT_FAMILIES = [f for f in FAMILIES if f != "selftest"]
 
@@ -57,6 +64,24 @@ def _user_path(path):
     if path is None or os.path.isabs(path):
         return path
     return os.path.join(os.environ.get("BUILD_WORKING_DIRECTORY", os.getcwd()), path)
+
+
+def _hit_ratio(replay, workspace):
+    """The hit-ratio document part, {"skipped": why} without ../shared, or
+    None (after printing why) when replay fails."""
+    shared = hitratio.shared_dir(workspace)
+    if shared is None:
+        why = ("hit ratio skipped: no shared traces (set ADAPTRT_SHARED_DIR, or put them in "
+               "<checkout>/../shared/traces)")
+        print("suite: " + why, flush=True)
+        return {"skipped": why}
+    print("suite: running hitratio (cache/replay on %s/traces)" % shared, flush=True)
+    try:
+        traces = hitratio.measure(replay, shared)
+    except RuntimeError as e:
+        print("suite: hitratio: %s" % e, file=sys.stderr)
+        return None
+    return {"shared": shared, "traces": traces, "paper": {"OLTP": hitratio.ARC_PAPER_OLTP}}
 
 
 def parse_args(argv):
@@ -113,12 +138,22 @@ def main(argv):
     root = _runfiles_root()
     workspace = _workspace()
     results = {}
+    hit_ratio = None
+    # The 1-minute load average before and after, and the suite's wall time:
+    # a loaded machine explains flat speedups and wide MADs.
+    load_before = os.getloadavg()[0]
+    started = time.monotonic()
     for family in args.families:
         binary = os.path.join(root, FAMILIES[family])
         if not os.access(binary, os.X_OK):
             print("suite: %s: benchmark binary %s not found (build it with bazel)" % (family, binary),
                   file=sys.stderr)
             return 2
+        if family == "hitratio":
+            hit_ratio = _hit_ratio(binary, workspace)
+            if hit_ratio is None:
+                return 2
+            continue
         print("suite: running %s (%s)" % (family, FAMILIES[family]), flush=True)
         try:
             rows, _ = gbench.run_binary(binary, args.filter, args.repetitions, args.min_time,
@@ -136,7 +171,11 @@ def main(argv):
         "command": "bazel run -c opt //benchmarks:suite -- " + " ".join(argv),
         "repetitions": args.repetitions,
         "results": results,
+        "load_average": [load_before, os.getloadavg()[0]],
+        "wall_seconds": time.monotonic() - started,
     }
+    if hit_ratio is not None:
+        document["hit_ratio"] = hit_ratio
     history_dir = _user_path(args.history_dir) or os.path.join(workspace, "benchmarks", "results")
     if not args.no_history:
         kept = history.run_path(history_dir, document["machine_key"], description["date"])
