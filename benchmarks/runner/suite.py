@@ -31,6 +31,7 @@ import stats  # noqa: E402
 FAMILIES = {
     "memory": "benchmarks/memory/allocator_benchmark",
     "io": "benchmarks/io/file_io_benchmark",
+    "cache": "benchmarks/cache/cache_benchmark",
     "sched": "benchmarks/sched/executor_benchmark",
     "parallel": "benchmarks/parallel/scaling_benchmark",
     "io_blocking": "benchmarks/io/blocking_benchmark",
