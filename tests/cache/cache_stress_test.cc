@@ -251,10 +251,14 @@ TEST(CacheStressTest, ConcurrentHitsOnHotKeysWhileWritersChurn) {
   }
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> wrong{0};
+  // Writers start once both readers have made their first 100 accesses, so
+  // the hot keys are read (and hit) before churn can evict them.
+  std::atomic<int> readers_warm{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 2; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 50000 * kScale; ++i) {
+        if (i == 100) readers_warm.fetch_add(1);
         const std::string key = absl::StrCat("hot", (i + t) % 8);
         if (i % 2 == 0) {
           auto v = cache->Get(key);
@@ -270,6 +274,7 @@ TEST(CacheStressTest, ConcurrentHitsOnHotKeysWhileWritersChurn) {
   for (int t = 0; t < 2; ++t) {
     threads.emplace_back([&, t] {
       std::mt19937 rng(t);
+      while (readers_warm.load() < 2 && !stop.load()) std::this_thread::yield();
       while (!stop.load()) {
         const std::string key = absl::StrCat("cold", rng() % 5000);
         ASSERT_TRUE(cache->Put(key, std::string(200, 'c')).ok());
