@@ -19,6 +19,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "tuning/internal/dashed_flags.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -56,19 +57,7 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("prints a miss-ratio curve of a trace as TSV");
-  // absl flags are spelled with underscores; accept dashes in names too.
-  std::vector<std::string> args(argv, argv + argc);
-  std::vector<char*> normalized;
-  for (std::string& arg : args) {
-    if (arg.rfind("--", 0) == 0) {
-      const size_t end = std::min(arg.find('='), arg.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (arg[i] == '-') arg[i] = '_';
-      }
-    }
-    normalized.push_back(arg.data());
-  }
-  absl::ParseCommandLine(static_cast<int>(normalized.size()), normalized.data());
+  adaptrt::tuning_internal::ParseCommandLineAcceptingDashes(argc, argv);
   namespace t = adaptrt::tuning;
   namespace ti = adaptrt::tuning_internal;
   if (absl::GetFlag(FLAGS_trace).empty()) return Fail("--trace is required");

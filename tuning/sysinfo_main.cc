@@ -10,6 +10,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "tuning/internal/dashed_flags.h"
 #include "tuning/profile/profile.h"
 #include "tuning/system_profile.h"
 
@@ -18,16 +19,7 @@ ABSL_FLAG(bool, probe_disk, false, "run the bounded sequential read/write probe"
 ABSL_FLAG(std::string, path, ".", "directory whose disk is classified (and probed)");
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  std::vector<char*> normalized;
-  for (std::string& arg : args) {  // accept --probe-disk as --probe_disk
-    if (arg.rfind("--", 0) == 0) {
-      const size_t end = std::min(arg.find('='), arg.size());
-      std::replace(arg.begin() + 2, arg.begin() + static_cast<long>(end), '-', '_');
-    }
-    normalized.push_back(arg.data());
-  }
-  absl::ParseCommandLine(static_cast<int>(normalized.size()), normalized.data());
+  adaptrt::tuning_internal::ParseCommandLineAcceptingDashes(argc, argv);
   namespace t = adaptrt::tuning;
   t::SystemProfileOptions options;
   options.probe_disk = absl::GetFlag(FLAGS_probe_disk);

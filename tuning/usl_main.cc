@@ -22,6 +22,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "tuning/internal/dashed_flags.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "tuning/worker_optimizer.h"
@@ -74,16 +75,7 @@ double Measure(int workers, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  std::vector<char*> normalized;
-  for (std::string& arg : args) {  // accept --max-workers as --max_workers
-    if (arg.rfind("--", 0) == 0) {
-      const size_t end = std::min(arg.find('='), arg.size());
-      std::replace(arg.begin() + 2, arg.begin() + static_cast<long>(end), '-', '_');
-    }
-    normalized.push_back(arg.data());
-  }
-  absl::ParseCommandLine(static_cast<int>(normalized.size()), normalized.data());
+  adaptrt::tuning_internal::ParseCommandLineAcceptingDashes(argc, argv);
   namespace t = adaptrt::tuning;
   std::vector<ThroughputSample> samples;
   if (absl::GetFlag(FLAGS_measure)) {
