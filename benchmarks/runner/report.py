@@ -62,6 +62,16 @@ def _gnuplot(script, workdir):
     return None
 
 
+def _render(script, out_dir, png):
+    """Runs a plot script that writes `png`; returns its name, or None with
+    the reason printed."""
+    error = _gnuplot(script, out_dir)
+    if error:
+        print("suite: " + error)
+        return None
+    return png
+
+
 def bar_plot(results, category, names, out_dir):
     """Clustered bars of throughput per case, one bar per implementation.
     Returns the PNG's file name, or None with a printed reason."""
@@ -100,11 +110,7 @@ set key outside right
 set grid ytics
 plot %s
 """ % (png, category, columns)
-    error = _gnuplot(script, out_dir)
-    if error:
-        print("suite: " + error)
-        return None
-    return png
+    return _render(script, out_dir, png)
 
 
 def history_plot(points, name, out_dir):
@@ -124,11 +130,7 @@ set xtics rotate by -30
 set grid
 plot '%s' using 1:3:xtic(2) with linespoints title 'median'
 """ % (png, name, os.path.basename(data))
-    error = _gnuplot(script, out_dir)
-    if error:
-        print("suite: " + error)
-        return None
-    return png
+    return _render(script, out_dir, png)
 
 
 _WORKERS = re.compile(r"^([^/]+)/([^/]+)/workers:(\d+)")
@@ -202,11 +204,7 @@ set grid
 set key left top
 plot %s, x with lines lc rgb 'gray' dt 3 title 'linear'
 """ % (png, workload, max_n + 0.2, ", \\\n  ".join(plots))
-    error = _gnuplot(script, out_dir)
-    if error:
-        print("suite: " + error)
-        return None
-    return png
+    return _render(script, out_dir, png)
 
 
 def hit_ratio_plot(label, curves, out_dir, paper=None):
@@ -241,11 +239,7 @@ set grid
 set key left top
 plot %s
 """ % (png, label, ", \\\n  ".join(plots))
-    error = _gnuplot(script, out_dir)
-    if error:
-        print("suite: " + error)
-        return None
-    return png
+    return _render(script, out_dir, png)
 
 
 def _format_ns(ns):
