@@ -107,7 +107,7 @@ CacheDecision DecideTierSizes(const MissRatioCurve& curve, uint64_t entry_bytes,
         100 * o.target_hit_rate, Mb(static_cast<double>(max_total)),
         hull.CapacityFor(target_miss).has_value()
             ? absl::StrFormat("it needs %s", Mb(*hull.CapacityFor(target_miss) * eb))
-            : std::string("LRU never gets there on this workload"),
+            : std::string("the curve never gets there on this workload"),
         100 * o.knee_min_gain, Mb(chosen));
   }
   const uint64_t total = std::min<uint64_t>(
@@ -115,10 +115,53 @@ CacheDecision DecideTierSizes(const MissRatioCurve& curve, uint64_t entry_bytes,
   d.sizes = SplitTotal(total, o);
   d.predicted_hit_rate = hit_at(static_cast<double>(d.sizes.total()));
   absl::StrAppend(&d.reason,
-                  absl::StrFormat("; predicted LRU hit rate %.1f%% (original rule: %s, %.1f%%)",
+                  absl::StrFormat("; predicted hit rate %.1f%% (original rule: %s, %.1f%%)",
                                   100 * d.predicted_hit_rate,
                                   Mb(static_cast<double>(d.original.total())),
                                   100 * d.original_hit_rate));
+  return d;
+}
+
+CacheDecision DecidePolicyAndTierSizes(absl::Span<const PolicyCurve> curves,
+                                       uint64_t entry_bytes, uint64_t budget_bytes,
+                                       uint64_t available_bytes, const CacheTunerOptions& o,
+                                       double policy_tie_hit_rate) {
+  std::vector<CacheDecision> candidates;
+  candidates.reserve(curves.size());
+  for (const PolicyCurve& pc : curves) {
+    candidates.push_back(DecideTierSizes(pc.curve, entry_bytes, budget_bytes, available_bytes, o));
+    candidates.back().policy = pc.policy;
+  }
+  if (candidates.empty()) {
+    return DecideTierSizes(MissRatioCurve(), entry_bytes, budget_bytes, available_bytes, o);
+  }
+  // Whether a is a better choice than b (b earlier in the list wins ties).
+  const auto better = [&](const CacheDecision& a, const CacheDecision& b) {
+    if (a.target_reached != b.target_reached) return a.target_reached;
+    if (a.target_reached) {
+      if (a.sizes.total() != b.sizes.total()) return a.sizes.total() < b.sizes.total();
+      return a.predicted_hit_rate > b.predicted_hit_rate;
+    }
+    if (std::abs(a.predicted_hit_rate - b.predicted_hit_rate) <= policy_tie_hit_rate) {
+      return a.sizes.total() < b.sizes.total();
+    }
+    return a.predicted_hit_rate > b.predicted_hit_rate;
+  };
+  size_t best = 0;
+  for (size_t i = 1; i < candidates.size(); ++i) {
+    if (better(candidates[i], candidates[best])) best = i;
+  }
+  CacheDecision d = candidates[best];
+  std::string others;
+  for (const CacheDecision& c : candidates) {
+    absl::StrAppend(&others, others.empty() ? "" : ", ",
+                    absl::StrFormat("%s %s %.1f%%%s", std::string(cache::PolicyKindName(c.policy)),
+                                    Mb(static_cast<double>(c.sizes.total())),
+                                    100 * c.predicted_hit_rate,
+                                    c.target_reached ? " (target)" : ""));
+  }
+  d.reason = absl::StrFormat("policy %s (candidates: %s); %s",
+                             std::string(cache::PolicyKindName(d.policy)), others, d.reason);
   return d;
 }
 

@@ -2,7 +2,8 @@
 //
 // The decision starts from the original design's rule (30% of available
 // memory, split 10/30/60 across L1/L2/L3, each clamped to [50, 500],
-// [200, 2000], [500, 8000] MB) and then moves along the LRU miss-ratio curve:
+// [200, 2000], [500, 8000] MB) and then moves along a miss-ratio curve (LRU's,
+// or each candidate policy's with DecidePolicyAndTierSizes):
 //   * the least memory that reaches the target hit rate (default 80%) within
 //     the budget, read off the raw curve;
 //   * otherwise the knee of the curve's convex hull (Talus: judge marginal
@@ -33,7 +34,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/types/span.h"
+#include "cache/policy/policy.h"
 #include "tuning/knobs.h"
 #include "tuning/mrc.h"
 
@@ -71,10 +75,13 @@ TierSizes OriginalRule(uint64_t available_bytes, const CacheTunerOptions& option
 TierSizes SplitTotal(uint64_t total, const CacheTunerOptions& options = {});
 
 struct CacheDecision {
+  // The policy whose curve the sizes come from (DecidePolicyAndTierSizes
+  // picks it; DecideTierSizes leaves LRU).
+  cache::PolicyKind policy = cache::PolicyKind::kLru;
   TierSizes sizes;
   TierSizes original;                // the original rule's sizes
-  double predicted_hit_rate = 0;     // LRU curve at sizes.total()
-  double original_hit_rate = 0;      // LRU curve at original.total()
+  double predicted_hit_rate = 0;     // the curve at sizes.total()
+  double original_hit_rate = 0;      // the curve at original.total()
   bool target_reached = false;
   // Set by CacheController: the hit rate the cache reported (CacheSample hits
   // and misses) since the previous decision, and what that decision predicted.
@@ -88,6 +95,28 @@ struct CacheDecision {
 CacheDecision DecideTierSizes(const MissRatioCurve& curve, uint64_t entry_bytes,
                               uint64_t budget_bytes, uint64_t available_bytes,
                               const CacheTunerOptions& options = {});
+
+// One candidate policy and its miss-ratio curve (in entries): SHARDS or an
+// exact curve for LRU, mini-simulations (policy_simulator.h) for LFU and ARC.
+struct PolicyCurve {
+  cache::PolicyKind policy = cache::PolicyKind::kLru;
+  MissRatioCurve curve;
+};
+
+// Chooses the policy and the tier sizes: DecideTierSizes on each curve, then
+//   * among the policies that reach the target within the budget, the one
+//     needing the least memory (ties: the higher predicted hit rate);
+//   * if none does, the highest predicted hit rate; a policy within
+//     `policy_tie_hit_rate` of the best wins if it needs less memory;
+//   * remaining ties go to the earlier curve in `curves` (list the cheapest
+//     policy first: LRU, then LFU, then ARC).
+// The reason names every candidate's size and predicted hit rate.
+// REQUIRES: !curves.empty().
+CacheDecision DecidePolicyAndTierSizes(absl::Span<const PolicyCurve> curves,
+                                       uint64_t entry_bytes, uint64_t budget_bytes,
+                                       uint64_t available_bytes,
+                                       const CacheTunerOptions& options = {},
+                                       double policy_tie_hit_rate = 0.005);
 
 // Fixed at construction.
 struct CacheControllerOptions {

@@ -79,6 +79,45 @@ TEST(DecideTierSizes, NoCurveKeepsTheOriginalRuleWithinTheBudget) {
   EXPECT_LE(d.sizes.l1_bytes, 500 * kMb);
 }
 
+TEST(DecidePolicyAndTierSizes, LeastMemoryAmongPoliciesReachingTheTarget) {
+  using cache::PolicyKind;
+  // LRU reaches 80% at 80K entries, ARC at 50K, LFU never (flat at 60%).
+  const std::vector<PolicyCurve> curves = {
+      {PolicyKind::kLru, UniformCurve(100000, 1000)},
+      {PolicyKind::kLfu, MissRatioCurve::FromPoints({{1000, 0.4}}, false)},
+      {PolicyKind::kArc, MissRatioCurve::FromPoints({{20000, 0.5}, {50000, 0.19}}, false)}};
+  const CacheDecision d = DecidePolicyAndTierSizes(curves, 1024, 1024 * kMb, 8000 * kMb);
+  EXPECT_EQ(d.policy, PolicyKind::kArc);
+  EXPECT_TRUE(d.target_reached);
+  EXPECT_EQ(d.sizes.total(), 50000u * 1024);
+  EXPECT_NEAR(d.predicted_hit_rate, 0.81, 1e-9);
+  EXPECT_TRUE(absl::StartsWith(d.reason, "policy arc (candidates: lru 78.1 MB 80.0% (target), "
+                                         "lfu "))
+      << d.reason;
+}
+
+TEST(DecidePolicyAndTierSizes, OutOfReachPrefersTheHigherHitRateThenLessMemory) {
+  using cache::PolicyKind;
+  const MissRatioCurve lfu = MissRatioCurve::FromPoints({{10240, 0.45}}, false);  // 55% at 10 MB
+  const MissRatioCurve arc = MissRatioCurve::FromPoints({{10240, 0.5}, {51200, 0.4}}, false);
+  // Out of reach within 100 MB for both: ARC's 60% beats LFU's 55%.
+  CacheDecision d = DecidePolicyAndTierSizes(
+      {{PolicyKind::kLfu, lfu}, {PolicyKind::kArc, arc}}, 1024, 100 * kMb, 0);
+  EXPECT_EQ(d.policy, PolicyKind::kArc);
+  EXPECT_FALSE(d.target_reached);
+  EXPECT_NEAR(d.predicted_hit_rate, 0.6, 1e-9);
+  // Within the tie margin (0.5 point) the policy needing less memory wins.
+  const MissRatioCurve near = MissRatioCurve::FromPoints({{10240, 0.52}, {51200, 0.448}}, false);
+  d = DecidePolicyAndTierSizes({{PolicyKind::kArc, near}, {PolicyKind::kLfu, lfu}}, 1024,
+                               100 * kMb, 0);
+  EXPECT_EQ(d.policy, PolicyKind::kLfu);
+  EXPECT_EQ(d.sizes.total(), 10 * kMb);
+  // Identical curves: the first listed wins.
+  d = DecidePolicyAndTierSizes({{PolicyKind::kLru, lfu}, {PolicyKind::kArc, lfu}}, 1024,
+                               100 * kMb, 0);
+  EXPECT_EQ(d.policy, PolicyKind::kLru);
+}
+
 TEST(CacheController, DecidesFromSampledKeysAndScalesBySamplingRate) {
   // Uniform over 40K keys, 1 KB each; the source forwards a 25% spatial sample.
   // Decisions every 200K accesses, weights halved after each: cold misses of

@@ -6,9 +6,10 @@
 #include <random>
 #include <vector>
 
+#include "cache/trace/trace_reader.h"
 #include "gtest/gtest.h"
 #include "tests/util/shared_data.h"
-#include "tuning/internal/trace_reader.h"
+#include "tests/tuning/zipf_trace.h"
 
 namespace adaptrt::tuning {
 namespace {
@@ -30,24 +31,7 @@ std::vector<std::optional<uint64_t>> NaiveDistances(const std::vector<uint64_t>&
   return out;
 }
 
-// A Zipf(alpha) trace over `keys` keys, deterministic.
-std::vector<uint64_t> ZipfTrace(size_t requests, size_t keys, double alpha, uint64_t seed) {
-  std::vector<double> cdf(keys);
-  double sum = 0;
-  for (size_t i = 0; i < keys; ++i) {
-    sum += 1.0 / std::pow(static_cast<double>(i + 1), alpha);
-    cdf[i] = sum;
-  }
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> uniform(0, sum);
-  std::vector<uint64_t> trace;
-  trace.reserve(requests);
-  for (size_t i = 0; i < requests; ++i) {
-    const size_t rank = std::lower_bound(cdf.begin(), cdf.end(), uniform(rng)) - cdf.begin();
-    trace.push_back(rank * 0x9e3779b97f4a7c15ull);  // scatter ids; ranks stay distinct
-  }
-  return trace;
-}
+using test_traces::ZipfTrace;
 
 TEST(ReuseDistanceTracker, MatchesTheNaiveStackAcrossCompactions) {
   std::mt19937_64 rng(1);
@@ -130,9 +114,10 @@ TEST(Shards, FixedRateAndFixedSizeOnZipf) {
 TEST(Shards, FixedRateOnOltp) {
   const std::optional<std::string> path = testing::SharedFile("traces/arc/OLTP.lis");
   if (!path.has_value()) GTEST_SKIP() << testing::SharedFileMissingMessage("traces/arc/OLTP.lis");
-  absl::StatusOr<std::vector<uint64_t>> trace =
-      tuning_internal::ReadTrace(*path, tuning_internal::TraceFormat::kLis);
-  ASSERT_TRUE(trace.ok()) << trace.status();
+  absl::StatusOr<cache_trace::Trace> read =
+      cache_trace::ReadTrace(*path, cache_trace::TraceFormat::kLis);
+  ASSERT_TRUE(read.ok()) << read.status();
+  const std::vector<uint64_t>* trace = &read->keys;
   ASSERT_EQ(trace->size(), 914145u);
   // Exact LRU reproduces the ARC paper's LRU column (Table IV).
   const MissRatioCurve exact = ExactLruCurve(*trace);
@@ -175,25 +160,6 @@ TEST(MiniSimulation, LruMatchesExactCurve) {
   const std::vector<double> caps = EvenCapacities(50000, 20);
   const MissRatioCurve mini = MiniSimulationCurve(trace, LruFactory(), caps, 0.05);
   EXPECT_LE(MeanAbsoluteError(mini, exact, caps), 0.02);
-}
-
-TEST(TraceReader, Formats) {
-  using tuning_internal::ParseTrace;
-  using tuning_internal::TraceFormat;
-  EXPECT_EQ(*ParseTrace("5 3 0 0\n9 1 0 1\n", TraceFormat::kLis, "t"),
-            (std::vector<uint64_t>{5, 6, 7, 9}));
-  EXPECT_EQ(*ParseTrace("1\n*\n2\n", TraceFormat::kLirs, "t"), (std::vector<uint64_t>{1, 2}));
-  const std::vector<uint64_t> keys = *ParseTrace("# c\n7\nabc\n\nabc\n", TraceFormat::kKeys, "t");
-  ASSERT_EQ(keys.size(), 3u);
-  EXPECT_EQ(keys[0], 7u);
-  EXPECT_EQ(keys[1], keys[2]);
-  const std::string be32("\x00\x00\x00\x01\xff\xff\xff\xfe", 8);
-  EXPECT_EQ(*ParseTrace(be32, TraceFormat::kBe32, "t"),
-            (std::vector<uint64_t>{1, static_cast<uint64_t>(int64_t{-2})}));
-  EXPECT_EQ(ParseTrace("1\nx\n", TraceFormat::kLirs, "t").status().message(),
-            "t:2: expected a decimal id, got \"x\"");
-  EXPECT_FALSE(ParseTrace("abc", TraceFormat::kBe32, "t").ok());
-  EXPECT_FALSE(tuning_internal::ParseTraceFormat("csv").ok());
 }
 
 }  // namespace

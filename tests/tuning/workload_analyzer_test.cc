@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "cache/trace/trace_reader.h"
 #include "gtest/gtest.h"
 #include "tests/util/shared_data.h"
-#include "tuning/internal/trace_reader.h"
 
 namespace adaptrt::tuning {
 namespace {
@@ -118,9 +118,10 @@ TEST(WorkloadAnalyzer, LirsLoopTraceIsLooping) {
   const char kTrace[] = "traces/lirs/loop.trace";
   const std::optional<std::string> path = testing::SharedFile(kTrace);
   if (!path.has_value()) GTEST_SKIP() << testing::SharedFileMissingMessage(kTrace);
-  absl::StatusOr<std::vector<uint64_t>> keys =
-      tuning_internal::ReadTrace(*path, tuning_internal::TraceFormat::kLirs);
-  ASSERT_TRUE(keys.ok()) << keys.status();
+  absl::StatusOr<cache_trace::Trace> trace =
+      cache_trace::ReadTrace(*path, cache_trace::TraceFormat::kLirs);
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  const std::vector<uint64_t>* keys = &trace->keys;
   WorkloadAnalyzerOptions options;
   options.shards.rate = 1.0;  // a small trace: sample everything
   WorkloadAnalyzer analyzer(options);
