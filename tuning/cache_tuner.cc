@@ -2,8 +2,10 @@
 //
 // Invariants of a decision: sizes.total() <= budget; each tier at most its
 // maximum; the chosen total is a hull vertex (or the budget, or the minimum),
-// so the predicted hit rate is a value of the raw curve. CacheController is
-// not thread-safe; no atomics.
+// so the predicted hit rate is a value of the raw curve. CacheController:
+// window_ is empty unless UsesWindow(); then it holds the last
+// min(window_next_, minisim_window) forwarded hashes, the oldest at
+// window_next_ % size once full. Not thread-safe; no atomics.
 
 #include "tuning/cache_tuner.h"
 
@@ -12,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "tuning/policy_simulator.h"
 
 namespace adaptrt::tuning {
 namespace {
@@ -168,6 +171,30 @@ CacheDecision DecidePolicyAndTierSizes(absl::Span<const PolicyCurve> curves,
 CacheController::CacheController(const CacheControllerOptions& options)
     : options_(options), shards_(options.shards), entry_bytes_(options.default_entry_bytes) {}
 
+bool CacheController::UsesWindow() const {
+  return options_.minisim_window > 0 && (options_.live_policy != cache::PolicyKind::kLru ||
+                                         !options_.candidate_policies.empty());
+}
+
+MissRatioCurve CacheController::WindowCurve(cache::PolicyKind kind, double max_entries) const {
+  // Oldest first.
+  std::vector<uint64_t> ordered;
+  ordered.reserve(window_.size());
+  const size_t start = window_next_ > window_.size() ? window_next_ % window_.size() : 0;
+  for (size_t i = 0; i < window_.size(); ++i) {
+    ordered.push_back(window_[(start + i) % window_.size()]);
+  }
+  // Capacities in the window's units (the source's sample: x rate).
+  std::vector<double> capacities;
+  const int n = std::max(options_.minisim_capacities, 1);
+  for (int i = 0; i < n; ++i) {
+    capacities.push_back(max_entries * sampling_rate_ * std::pow(2.0, -0.5 * (n - 1 - i)));
+  }
+  // The window is already the source's sample: simulate every hash (rate 1).
+  return MiniSimulationCurve(ordered, CachePolicyFactory(kind), capacities, 1.0)
+      .Scaled(1.0 / sampling_rate_);
+}
+
 std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
                                                    uint64_t budget_bytes,
                                                    uint64_t available_bytes) {
@@ -175,7 +202,18 @@ std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
     sampling_rate_ = sample.key_sampling_rate;
   }
   if (sample.mean_entry_bytes > 0) entry_bytes_ = sample.mean_entry_bytes;
-  for (uint64_t hash : sample.key_hashes) shards_.Access(hash);
+  const bool windowed = UsesWindow();
+  for (uint64_t hash : sample.key_hashes) {
+    shards_.Access(hash);
+    if (windowed) {
+      if (window_.size() < options_.minisim_window) {
+        window_.push_back(hash);
+      } else {
+        window_[window_next_ % window_.size()] = hash;
+      }
+      ++window_next_;
+    }
+  }
   hits_since_decision_ += sample.hits;
   misses_since_decision_ += sample.misses;
   accesses_since_decision_ += static_cast<double>(sample.key_hashes.size()) / sampling_rate_;
@@ -184,10 +222,40 @@ std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
   }
   accesses_since_decision_ = 0;
   // The source's sample is spatial: capacities scale by 1 / its rate.
-  const MissRatioCurve curve = shards_.Curve().Scaled(1.0 / sampling_rate_);
+  const MissRatioCurve lru_curve = shards_.Curve().Scaled(1.0 / sampling_rate_);
   shards_.Decay(options_.decay);
-  CacheDecision d =
-      DecideTierSizes(curve, entry_bytes_, budget_bytes, available_bytes, options_.tuner);
+  CacheDecision d;
+  const cache::PolicyKind live = options_.live_policy;
+  if (!windowed || window_.empty()) {
+    d = DecideTierSizes(lru_curve, entry_bytes_, budget_bytes, available_bytes, options_.tuner);
+  } else {
+    const double max_entries =
+        static_cast<double>(std::min(budget_bytes, options_.tuner.l1_max_bytes +
+                                                       options_.tuner.l2_max_bytes +
+                                                       options_.tuner.l3_max_bytes)) /
+        static_cast<double>(std::max<uint64_t>(entry_bytes_, 1));
+    // The live policy first: it wins ties.
+    std::vector<PolicyCurve> curves = {{live, WindowCurve(live, max_entries)}};
+    for (cache::PolicyKind kind : options_.candidate_policies) {
+      if (kind != live) curves.push_back({kind, WindowCurve(kind, max_entries)});
+    }
+    d = DecideTierSizes(live == cache::PolicyKind::kLru ? lru_curve : curves[0].curve,
+                        entry_bytes_, budget_bytes, available_bytes, options_.tuner);
+    if (curves.size() > 1) {
+      const CacheDecision choice = DecidePolicyAndTierSizes(curves, entry_bytes_, budget_bytes,
+                                                            available_bytes, options_.tuner);
+      if (choice.policy != live) {
+        d.recommended_policy = choice.policy;
+        absl::StrAppend(
+            &d.reason,
+            absl::StrFormat("; on the last %d sampled accesses %s would do better than the live "
+                            "%s: %s",
+                            window_.size(), std::string(cache::PolicyKindName(choice.policy)),
+                            std::string(cache::PolicyKindName(live)), choice.reason));
+      }
+    }
+  }
+  d.policy = live;
   // Predicted vs measured: what the cache reported since the last decision.
   if (const uint64_t n = hits_since_decision_ + misses_since_decision_; n > 0) {
     d.measured_hit_rate = static_cast<double>(hits_since_decision_) / static_cast<double>(n);
@@ -201,7 +269,10 @@ std::optional<CacheDecision> CacheController::Step(const CacheSample& sample,
   }
   hits_since_decision_ = 0;
   misses_since_decision_ = 0;
-  if (last_.has_value()) {
+  // Hysteresis on the sizes; a new recommendation is always reported.
+  const bool new_recommendation = d.recommended_policy != last_recommended_;
+  last_recommended_ = d.recommended_policy;
+  if (last_.has_value() && !new_recommendation) {
     const double before = static_cast<double>(last_->total());
     const double after = static_cast<double>(d.sizes.total());
     if (before > 0 && std::abs(after - before) / before < options_.min_change) {

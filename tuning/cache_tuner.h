@@ -19,12 +19,19 @@
 // CacheController wraps the decision for the auto-tuner: it turns sampled
 // key hashes into a SHARDS curve (aged by `decay` after each decision so a
 // shifted working set takes over), and decides every `decision_accesses`
-// sampled accesses, skipping changes smaller than `min_change`.
+// sampled accesses, skipping changes smaller than `min_change`. When the live
+// cache runs LFU or ARC, or other policies are candidates, it also keeps the
+// last `minisim_window` forwarded hashes and mini-simulates each policy on
+// them (cache/policy code, policy_simulator.h): the live policy's curve sizes
+// the tiers, and a candidate that would do better is named in the decision
+// (no knob switches a live cache's policy; runtime/ or the user acts on it).
 //
 // Thread-safety: DecideTierSizes and OriginalRule are pure; CacheController
 //                is not thread-safe (one owner).
 // Complexity:    O(curve points) per decision; CacheController::Step O(keys
-//                in the sample x log).
+//                in the sample x log), plus, with the window in use, one
+//                mini-simulation per policy and capacity at each decision:
+//                O(minisim_window x minisim_capacities x policies).
 // Ownership:     values only.
 // Errors:        none; a missing curve keeps the original rule.
 
@@ -87,6 +94,9 @@ struct CacheDecision {
   // and misses) since the previous decision, and what that decision predicted.
   std::optional<double> measured_hit_rate;
   std::optional<double> previous_prediction;
+  // Set by CacheController when a candidate policy beats the live one on the
+  // mini-simulations of the recent window (DecidePolicyAndTierSizes' choice).
+  std::optional<cache::PolicyKind> recommended_policy;
   std::string reason;
 };
 
@@ -133,20 +143,36 @@ struct CacheControllerOptions {
   double min_change = 0.05;
   // Entry size when the sample does not say.
   uint64_t default_entry_bytes = 4096;
+  // The policy the live cache runs; its curve sizes the tiers (LRU: SHARDS;
+  // LFU, ARC: mini-simulations on the window).
+  cache::PolicyKind live_policy = cache::PolicyKind::kLru;
+  // Policies to compare with the live one on the window (e.g. {kLru, kLfu,
+  // kArc}); empty: no comparison.
+  std::vector<cache::PolicyKind> candidate_policies;
+  // Forwarded key hashes kept for the mini-simulations (the most recent).
+  size_t minisim_window = 65536;
+  // Capacities simulated per policy: geometric, sqrt(2) apart, the largest
+  // the budget in entries.
+  int minisim_capacities = 16;
 };
 
 class CacheController {
  public:
   explicit CacheController(const CacheControllerOptions& options = {});
 
-  // Feeds one sample. Returns a decision when one is due and differs enough
-  // from the last; nullopt otherwise.
+  // Feeds one sample. Returns a decision when one is due and its sizes differ
+  // enough from the last (or its recommended policy changed); nullopt
+  // otherwise.
   std::optional<CacheDecision> Step(const CacheSample& sample, uint64_t budget_bytes,
                                     uint64_t available_bytes);
 
   std::optional<TierSizes> last() const { return last_; }
 
  private:
+  bool UsesWindow() const;
+  // The mini-simulation curve of `kind` on the window (full-scale entries).
+  MissRatioCurve WindowCurve(cache::PolicyKind kind, double max_entries) const;
+
   CacheControllerOptions options_;
   Shards shards_;
   double accesses_since_decision_ = 0;
@@ -156,6 +182,9 @@ class CacheController {
   double sampling_rate_ = 1.0;
   uint64_t entry_bytes_;
   std::optional<TierSizes> last_;
+  std::vector<uint64_t> window_;  // ring buffer of forwarded hashes
+  size_t window_next_ = 0;        // total hashes ever written
+  std::optional<cache::PolicyKind> last_recommended_;
 };
 
 }  // namespace adaptrt::tuning

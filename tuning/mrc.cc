@@ -301,10 +301,21 @@ MissRatioCurve Shards::Curve() const {
   }
   const double sampled = sampled_weight_ * scale_;
   if (!options_.adjust) return MissRatioCurve::FromHits(std::move(hits), sampled);
-  // SHARDS_adj: the first bucket absorbs expected minus actual samples.
+  // SHARDS_adj: the first bucket absorbs expected minus actual samples. A
+  // deficit (a hot key in the sample: more samples than expected) can exceed
+  // the first bucket; it is then drained from the following buckets in order,
+  // which keeps every cumulative hit count at max(0, raw - deficit), as one
+  // negative first bucket would, without negative weights.
   const double expected = request_weight_ * rate();
-  auto first = std::min_element(hits.begin(), hits.end());
-  if (first != hits.end()) first->second += expected - sampled;
+  std::sort(hits.begin(), hits.end());
+  double adjustment = expected - sampled;
+  if (!hits.empty() && adjustment >= 0) hits.front().second += adjustment;
+  for (auto& [threshold, weight] : hits) {
+    if (adjustment >= 0) break;
+    const double take = std::min(weight, -adjustment);
+    weight -= take;
+    adjustment += take;
+  }
   return MissRatioCurve::FromHits(std::move(hits), expected);
 }
 
