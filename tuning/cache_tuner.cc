@@ -191,7 +191,10 @@ MissRatioCurve CacheController::WindowCurve(cache::PolicyKind kind, double max_e
     capacities.push_back(max_entries * sampling_rate_ * std::pow(2.0, -0.5 * (n - 1 - i)));
   }
   // The window is already the source's sample: simulate every hash (rate 1).
-  return MiniSimulationCurve(ordered, CachePolicyFactory(kind), capacities, 1.0)
+  // Its first half only warms the caches (a window is cut from a running
+  // stream: a cold start would count the hot set's first accesses as misses).
+  return MiniSimulationCurve(ordered, CachePolicyFactory(kind), capacities, 1.0, 0x5eed,
+                             ordered.size() / 2)
       .Scaled(1.0 / sampling_rate_);
 }
 

@@ -149,7 +149,9 @@ struct CacheControllerOptions {
   // Policies to compare with the live one on the window (e.g. {kLru, kLfu,
   // kArc}); empty: no comparison.
   std::vector<cache::PolicyKind> candidate_policies;
-  // Forwarded key hashes kept for the mini-simulations (the most recent).
+  // Forwarded key hashes kept for the mini-simulations (the most recent);
+  // the first half of the window warms the simulated caches, the second
+  // half is measured.
   size_t minisim_window = 65536;
   // Capacities simulated per policy: geometric, sqrt(2) apart, the largest
   // the budget in entries.

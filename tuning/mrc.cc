@@ -372,27 +372,35 @@ PolicySimulatorFactory LruFactory() {
 MissRatioCurve MiniSimulationCurve(absl::Span<const uint64_t> trace,
                                    const PolicySimulatorFactory& factory,
                                    absl::Span<const double> capacities, double rate,
-                                   uint64_t seed) {
+                                   uint64_t seed, size_t warmup) {
   const uint64_t threshold = std::clamp<uint64_t>(
       static_cast<uint64_t>(std::llround(std::clamp(rate, 0.0, 1.0) * Shards::kModulus)), 1,
       Shards::kModulus);
   const double effective_rate = static_cast<double>(threshold) / Shards::kModulus;
+  warmup = std::min(warmup, trace.size());
   std::vector<uint64_t> sample;
-  for (uint64_t key : trace) {
-    if (SampleHash(key, seed) < threshold) sample.push_back(key);
+  size_t sampled_warmup = 0;  // sampled references among the first `warmup`
+  for (size_t i = 0; i < trace.size(); ++i) {
+    if (SampleHash(trace[i], seed) < threshold) {
+      sample.push_back(trace[i]);
+      if (i < warmup) ++sampled_warmup;
+    }
   }
   std::vector<MissRatioCurve::Point> points;
-  if (sample.empty()) return MissRatioCurve::FromPoints({}, false);
+  if (sample.size() == sampled_warmup) return MissRatioCurve::FromPoints({}, false);
+  // SHARDS_adj applied to the simulation: the gap between the expected
+  // (N x R) and actual sample sizes comes from the hottest keys being in or
+  // out of the sample; it counts as hits, so misses are divided by N x R.
+  const double expected = static_cast<double>(trace.size() - warmup) * effective_rate;
   for (double capacity : capacities) {
     const uint64_t scaled =
         std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(capacity * effective_rate)));
     std::unique_ptr<PolicySimulator> sim = factory(scaled);
     uint64_t misses = 0;
-    for (uint64_t key : sample) misses += sim->Access(key) ? 0 : 1;
-    // SHARDS_adj applied to the simulation: the gap between the expected
-    // (N x R) and actual sample sizes comes from the hottest keys being in or
-    // out of the sample; it counts as hits, so misses are divided by N x R.
-    const double expected = static_cast<double>(trace.size()) * effective_rate;
+    for (size_t i = 0; i < sample.size(); ++i) {
+      const bool hit = sim->Access(sample[i]);
+      if (i >= sampled_warmup && !hit) ++misses;
+    }
     points.push_back({capacity, static_cast<double>(misses) / expected});
   }
   return MissRatioCurve::FromPoints(std::move(points), false);

@@ -193,11 +193,14 @@ PolicySimulatorFactory LruFactory();
 // Mini-simulation: for each capacity C, a simulator of capacity
 // max(1, round(C x rate)) replays the keys that pass a SHARDS filter of
 // `rate`; its miss count over N x rate (the SHARDS_adj correction) estimates
-// the full cache's miss ratio.
+// the full cache's miss ratio. The first `warmup` requests of `trace` (before
+// sampling) only warm the simulators: their misses are not counted and N
+// excludes them (for a window cut from a longer stream, where a cold start
+// would count the resident set's first accesses as misses).
 MissRatioCurve MiniSimulationCurve(absl::Span<const uint64_t> trace,
                                    const PolicySimulatorFactory& factory,
                                    absl::Span<const double> capacities, double rate,
-                                   uint64_t seed = 0x5eed);
+                                   uint64_t seed = 0x5eed, size_t warmup = 0);
 
 }  // namespace adaptrt::tuning
 
