@@ -11,9 +11,9 @@
 // fixed-size SHARDS. --exact adds a column "exact_miss_ratio" (LRU: from
 // reuse distances; LFU/ARC: a full-size simulation per capacity) and prints
 // the mean absolute error to stderr. With --entry-bytes and --budget-mb the
-// cache tuner's decision follows on stderr; --policy=all also compares the
-// three policies' curves (LRU SHARDS, LFU and ARC mini-simulations) and lets
-// the tuner choose the policy.
+// cache tuner's decision follows on stderr; --policy=all prints the LRU
+// (SHARDS) curve and lets the tuner choose the policy from mini-simulations of
+// LRU, LFU and ARC at the same capacities.
 // Formats are cache/trace's: lirs, lis, be32, be64, keys, oracle.
 // Flag names accept dashes or underscores (--sampling-rate, --sampling_rate).
 
@@ -152,8 +152,12 @@ int main(int argc, char** argv) {
     options.target_hit_rate = absl::GetFlag(FLAGS_target_hit_rate);
     std::vector<t::PolicyCurve> curves = {{kind, estimate}};
     if (all) {
-      for (PolicyKind other : {PolicyKind::kLfu, PolicyKind::kArc}) {
-        curves.push_back({other, Estimate(trace, other, false, rate, capacities, exact_lru)});
+      // Every candidate by mini-simulation at the same capacities, so that
+      // no curve is finer-grained than another.
+      curves.clear();
+      for (PolicyKind k : {PolicyKind::kLru, PolicyKind::kLfu, PolicyKind::kArc}) {
+        curves.push_back({k, Estimate(trace, k, /*lru_minisim=*/true, rate, capacities,
+                                      exact_lru)});
       }
     }
     const t::CacheDecision d = t::DecidePolicyAndTierSizes(

@@ -115,6 +115,16 @@ int main(int argc, char** argv) {
   std::printf("usl\tlambda %.1f\tsigma %.4f\tkappa %.5f\tpeak %.2f\tbest %d\tR^2 %.4f\n",
               usl->lambda, usl->sigma, usl->kappa, usl->PeakWorkers(),
               usl->BestWorkers(4 * max_n), usl->r_squared);
+  // "best" is the fitted maximum up to 4x the largest measured count; when
+  // the curve is (nearly) flat that maximum buys nothing, so also say where
+  // 95% of it is already reached, and whether the fit explains the samples.
+  const int best = usl->BestWorkers(4 * max_n);
+  int enough = best;
+  while (enough > 1 && usl->Throughput(enough - 1) >= 0.95 * usl->Throughput(best)) --enough;
+  std::fprintf(stderr, "usl: 95%% of the best fitted throughput at %d worker(s)%s\n", enough,
+               usl->r_squared < 0.5 ? "; the fit explains little of the samples' variation "
+                                      "(R^2 < 0.5): noise or a flat curve, not a trend"
+                                    : "");
   std::printf("workers\tusl_throughput\tusl_speedup\n");
   for (const auto& [n, x] : usl->Curve(2 * max_n)) {
     std::printf("%d\t%.0f\t%.2f\n", n, x, usl->Speedup(n));
