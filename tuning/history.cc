@@ -2,9 +2,10 @@
 // marks the file corrupt and the whole file is ignored (a half-trusted
 // history could start a run from a wrong setting).
 //
-// Save across processes: flock(LOCK_EX) on "<path>.lock" (a separate file:
-// the history file itself is replaced by rename, so a lock on it would lock
-// an unlinked inode) around read, merge, write-temporary, rename. The kernel
+// Save across processes: flock(LOCK_EX) on the file's directory (not on the
+// file, which rename replaces: a lock on it would lock an unlinked inode; and
+// no lock file to leave behind) around read, merge, write-temporary, rename.
+// The kernel
 // drops the lock when a holder dies, so a SIGKILLed writer never blocks the
 // others. Under the lock no one else is writing, so leftover
 // "<name>.tmp.*" files are orphans of killed writers and are removed.
@@ -118,11 +119,12 @@ void History::Record(const HistoryRecord& record) {
 
 namespace {
 
-// An exclusive flock on a file, released (with the descriptor) on destruction.
-class FileLock {
+// An exclusive flock on a directory, released (with the descriptor) on
+// destruction.
+class DirectoryLock {
  public:
-  explicit FileLock(const std::string& lock_path) {
-    fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  explicit DirectoryLock(const std::string& lock_path) {
+    fd_ = ::open(lock_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd_ < 0) {
       status_ = absl::InternalError(absl::StrCat(lock_path, ": open: ", std::strerror(errno)));
       return;
@@ -133,9 +135,9 @@ class FileLock {
       return;
     }
   }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-  ~FileLock() {
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+  ~DirectoryLock() {
     if (fd_ >= 0) ::close(fd_);
   }
   const absl::Status& status() const { return status_; }
@@ -167,7 +169,7 @@ absl::Status History::Save(const std::string& path) const {
     return absl::InternalError(
         absl::StrCat(target.parent_path().string(), ": create_directories: ", ec.message()));
   }
-  FileLock lock(path + ".lock");
+  DirectoryLock lock(target.parent_path().string());
   if (!lock.status().ok()) return lock.status();
   RemoveOrphanTemporaries(target);
   // What others saved since we loaded; a corrupt file is replaced.

@@ -8,7 +8,7 @@
 // foreign file is reported through the warning and ignored, never fatal.
 //
 // Several processes may share the file: Save holds an exclusive flock on
-// "<path>.lock" while it re-reads the file, merges its records in (per
+// the file's directory while it re-reads the file, merges its records in (per
 // signature the better score wins, as Record does), writes and renames, so
 // concurrent writers lose no record and never see a half-written file. A
 // writer killed mid-Save leaves the old file intact and a temporary file

@@ -182,7 +182,9 @@ TEST(ExecutorFaultTest, ResizeRacingShutdownNeitherCrashesNorHangs) {
     EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
     stop = true;
     resizer.join();
-    if (round % 2 == 0) EXPECT_EQ(ran.load(), 100);  // kDrain runs everything accepted
+    if (round % 2 == 0) {
+      EXPECT_EQ(ran.load(), 100);  // kDrain runs everything accepted
+    }
   }
 }
 

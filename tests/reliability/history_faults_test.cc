@@ -82,7 +82,8 @@ TEST(HistoryFaultTest, SigkillDuringSaveNeverLeavesAnUnloadableFile) {
   for (int round = 0; round < kRounds; ++round) {
     const pid_t pid = SpawnSelf({"--history_writer", path, "kill/", "0"});
     ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 60));
+    // Saves fsync twice: on a busy machine most kills land inside one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + rng() % 250));
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     const int status = WaitFor(pid);
     ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited with " << WEXITSTATUS(status)
@@ -99,8 +100,9 @@ TEST(HistoryFaultTest, SigkillDuringSaveNeverLeavesAnUnloadableFile) {
   ASSERT_TRUE(h.Save(path).ok());
   EXPECT_EQ(TemporaryFiles(path), 0u);
   std::string warning;
-  EXPECT_GE(History::Load(path, &warning).size(), 2u);
+  const History final_history = History::Load(path, &warning);
   EXPECT_EQ(warning, "");
+  EXPECT_TRUE(final_history.Best("final").has_value());
   std::printf("%d SIGKILL rounds during Save: every file loaded (%zu records in total), %zu "
               "orphan temporaries seen and later removed\n",
               kRounds, loaded_records, orphans_seen);
