@@ -383,7 +383,7 @@ TEST(L3FaultTest, CorruptFilesNeverCrashNeverServeAWrongValue) {
     fs::copy(pristine, db, fs::copy_options::recursive);
     ASSERT_NO_FATAL_FAILURE(corruption.apply(db));
     // Two restarts: what the first did with the damage must hold for the next.
-    std::string outcome;
+    std::string outcome[2];
     for (int restart = 0; restart < 2; ++restart) {
       auto c = Cache::Create(SmallOptions(db, nullptr));
       ASSERT_TRUE(c.ok()) << c.status();
@@ -396,18 +396,19 @@ TEST(L3FaultTest, CorruptFilesNeverCrashNeverServeAWrongValue) {
           ASSERT_TRUE(ref.Check(Key(i), v));
           served += v != nullptr;
         }
-        outcome = absl::StrCat("L3 open, ", served, "/", total, " values served (all correct); ",
-                               cache.Stats().l3_status.ToString().substr(0, 12), " ",
-                               cache.Stats().l3.errors, " error(s) reported");
+        outcome[restart] = absl::StrCat("L3 open, ", served, "/", total, " values served (all correct); ",
+                               cache.Stats().l3.errors, " error(s) reported: ",
+                               cache.Stats().l3_status.ToString().substr(0, 90));
       } else {
         EXPECT_FALSE(st.l3_status.ok());
         EXPECT_EQ(st.l3.errors, 1u);
         EXPECT_TRUE(absl::StrContains(st.l3_status.message(), db)) << st.l3_status;
         ExpectRunsWithoutL3(cache, "");
-        outcome = absl::StrCat("L3 disabled: ", st.l3_status.ToString().substr(0, 110));
+        outcome[restart] = absl::StrCat("L3 disabled: ", st.l3_status.ToString().substr(0, 110));
       }
     }
-    std::printf("%-24s %s\n", corruption.name, outcome.c_str());
+    std::printf("%-24s 1st open: %s\n%-24s 2nd open: %s\n", corruption.name, outcome[0].c_str(),
+                "", outcome[1].c_str());
   }
 }
 

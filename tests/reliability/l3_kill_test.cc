@@ -120,10 +120,19 @@ TEST(L3KillTest, ReopenAfterSigkillFindsEveryAckedValue) {
     const std::uint64_t base = static_cast<std::uint64_t>(round + 1) << 32;
     const pid_t pid = SpawnSelf({"--l3_writer", db, progress_file, std::to_string(base)});
     ASSERT_GT(pid, 0);
-    // Early kills land in the child's start-up (exec, RocksDB open/recovery).
-    const int delay_ms = round % 4 == 0 ? static_cast<int>(rng() % 40)
-                                        : 80 + static_cast<int>(rng() % 300);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    // Every 4th kill lands in the child's start-up (exec, RocksDB open and
+    // recovery); the others once it is writing (start-up may take long on a
+    // loaded machine), after a random number of writes.
+    if (round % 4 == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 40));
+    } else {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (__atomic_load_n(progress.total_acked, __ATOMIC_SEQ_CST) == 0 &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 200));
+    }
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     const int status = WaitFor(pid);
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
@@ -154,6 +163,7 @@ TEST(L3KillTest, ReopenAfterSigkillFindsEveryAckedValue) {
     }
     ::munmap(progress.attempted, kProgressWords * sizeof(std::uint64_t));
   }
+  EXPECT_GT(writes_acked, 0u) << "no kill landed while the writers were writing";
   std::printf("%d SIGKILL rounds, %llu Puts acked by the killed writers, %llu keys checked "
               "after reopen, %llu in-flight writes found applied\n",
               kRounds, static_cast<unsigned long long>(writes_acked),

@@ -43,8 +43,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -52,15 +52,55 @@
 #include "sched/task_group.h"
 #include "tests/reliability/reliability_util.h"
 
-ABSL_FLAG(absl::Duration, duration, absl::Minutes(10), "how long to run");
-ABSL_FLAG(int, clients, 2, "threads submitting task batches");
-ABSL_FLAG(int, keys, 20000, "versioned keys (the working set)");
-ABSL_FLAG(bool, l3, false,
-          "give the cache a RocksDB L3 (off by default: RocksDB is not TSan-instrumented)");
-ABSL_FLAG(std::string, profiles_dir, "", "profiles directory (default: the runfiles)");
-
 namespace adaptrt::soak {
 namespace {
+
+// Command line. (Not absl flags: their GetFlag uses a fence that gcc's TSan
+// build rejects, -Werror=tsan.)
+struct Flags {
+  absl::Duration duration = absl::Minutes(10);  // --duration=10m: how long to run
+  int clients = 2;        // --clients=N: threads submitting task batches
+  int keys = 20000;       // --keys=N: versioned keys (the working set)
+  bool l3 = false;        // --l3: a RocksDB L3 (off by default: not TSan-instrumented)
+  std::string profiles_dir;  // --profiles_dir=DIR (default: the runfiles)
+};
+
+bool ParseFlags(int argc, char** argv, Flags* f) {
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    absl::string_view value;
+    auto is = [&](absl::string_view name) {
+      const std::string prefix = absl::StrCat("--", name, "=");
+      if (!absl::StartsWith(arg, prefix)) return false;
+      value = arg.substr(prefix.size());
+      return true;
+    };
+    bool ok = true;
+    if (is("duration")) {
+      ok = absl::ParseDuration(value, &f->duration) && f->duration > absl::ZeroDuration();
+    } else if (is("clients")) {
+      ok = absl::SimpleAtoi(value, &f->clients) && f->clients > 0;
+    } else if (is("keys")) {
+      ok = absl::SimpleAtoi(value, &f->keys) && f->keys > 0;
+    } else if (arg == "--l3" || arg == "--l3=true") {
+      f->l3 = true;
+    } else if (arg == "--l3=false") {
+      f->l3 = false;
+    } else if (is("profiles_dir")) {
+      f->profiles_dir = std::string(value);
+    } else {
+      ok = false;
+    }
+    if (!ok) {
+      std::fprintf(stderr,
+                   "soak: bad argument \"%s\"\nusage: soak [--duration=10m] [--clients=2] "
+                   "[--keys=20000] [--l3] [--profiles_dir=DIR]\n",
+                   argv[i]);
+      return false;
+    }
+  }
+  return true;
+}
 
 using testing::ParseVersioned;
 using testing::VersionedValue;
@@ -308,12 +348,12 @@ class Soak {
   int min_workers_ = 1 << 20, max_workers_ = 0;
 };
 
-int Main() {
-  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+int Main(const Flags& flags) {
+  const absl::Duration duration = flags.duration;
   testing::ScratchDir dir("soak");
   RuntimeOptions o;
   o.profile = "small_project";
-  o.profiles_dir = absl::GetFlag(FLAGS_profiles_dir);
+  o.profiles_dir = flags.profiles_dir;
   o.cache_directory = dir.Sub("cache");
   o.auto_tune = true;
   o.tuner_period = absl::Milliseconds(50);
@@ -327,7 +367,7 @@ int Main() {
   NamedCacheOptions co;
   co.l1_bytes = 512 << 10;
   co.l2_bytes = 1 << 20;
-  co.persistent = absl::GetFlag(FLAGS_l3);
+  co.persistent = flags.l3;
   co.l3_required = co.persistent;
   co.l3_bytes = 64 << 20;
   co.key_sampling_rate = 0.25;
@@ -336,16 +376,15 @@ int Main() {
     std::fprintf(stderr, "soak: %s\n", cache.status().ToString().c_str());
     return 2;
   }
-  Soak soak(**rt, **cache, std::max(1, absl::GetFlag(FLAGS_keys)));
+  Soak soak(**rt, **cache, flags.keys);
   const absl::Time start = absl::Now();
   const absl::Time end = start + duration;
   std::printf("soak: %s, %d clients, %d keys, L3 %s, tuner every 50 ms\n",
-              absl::FormatDuration(duration).c_str(), absl::GetFlag(FLAGS_clients),
-              absl::GetFlag(FLAGS_keys), co.persistent ? "on" : "off");
+              absl::FormatDuration(duration).c_str(), flags.clients, flags.keys, co.persistent ? "on" : "off");
   std::fflush(stdout);
   std::thread sampler([&] { soak.Sampler(start, end); });
   std::vector<std::thread> clients;
-  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_clients)); ++i) {
+  for (int i = 0; i < flags.clients; ++i) {
     clients.emplace_back([&soak, i, end] { soak.Client(i, end); });
   }
   for (auto& t : clients) t.join();
@@ -360,6 +399,7 @@ int Main() {
 }  // namespace adaptrt::soak
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  return adaptrt::soak::Main();
+  adaptrt::soak::Flags flags;
+  if (!adaptrt::soak::ParseFlags(argc, argv, &flags)) return 2;
+  return adaptrt::soak::Main(flags);
 }
