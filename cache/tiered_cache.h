@@ -28,10 +28,17 @@
 //                removes any older value of the key from every tier. L3
 //                failures never fail the cache: an L3 that cannot be opened
 //                (unwritable or corrupt directory) leaves the cache running
-//                without L3, and L3 read/write errors count as misses; both
+//                without L3, and L3 read errors count as misses; both
 //                are reported in Stats().l3 (errors, and l3_status holding
 //                the first error, set once). Options::l3_required makes Create
-//                fail instead.
+//                fail instead. The first failed L3 write (disk full, I/O
+//                error) takes L3 out of service for the cache's life (it may
+//                hold a stale value of that key, so it is never read again;
+//                persistent_store.h): one error counted, l3_status names the
+//                cause, l3_enabled turns false, memory tiers keep serving, and
+//                the next process discards the stale database at Create.
+//                Damage repaired at Create (corrupt records dropped, a stale
+//                database discarded) is reported the same way, L3 running.
 //
 // What it is not: L3 is not a transaction log. Writes are not fsynced (a
 // machine crash may lose the last ones), and a Put that fails on L3 with an
@@ -144,6 +151,9 @@ struct TieredCacheOptions {
   // Wall-clock time source for L3 expiry (stored in records, so it must be
   // wall time to survive a restart). Null: absl::Now. Fixed.
   std::function<absl::Time()> l3_clock;
+  // RocksDB Env of the L3 (persistent_store.h). Null: the default. Must
+  // outlive the cache. Fault-injection tests pass one that fails. Fixed.
+  rocksdb::Env* l3_env = nullptr;
 };
 
 template <typename K, typename V, typename KeySerializer = Serializer<K>,
@@ -208,7 +218,8 @@ class TieredCache {
   // Per-tier counters, read without stopping traffic.
   TieredStats Stats() const;
 
-  bool l3_enabled() const { return store_ != nullptr; }
+  // False without an L3 and once L3 went out of service (see Errors).
+  bool l3_enabled() const { return L3Usable(); }
   // The largest charge Put accepts (L1's largest entry).
   std::size_t max_entry_charge() const { return l1_->max_entry_charge(); }
 
@@ -294,6 +305,8 @@ class TieredCache {
     if (slot.expire_ns == 0) return absl::InfiniteDuration();
     return absl::Nanoseconds(slot.expire_ns - clock().NowNanos());
   }
+  // An L3 is configured, opened and in service.
+  bool L3Usable() const { return store_ != nullptr && !store_->out_of_service(); }
   std::string KeyBytes(const K& key) const {
     std::string out;
     if constexpr (kSerializable) KeySerializer::Serialize(key, &out);
@@ -413,9 +426,22 @@ TieredCache<K, V, KS, VS>::Create(Options options) {
     so.capacity_bytes = o.l3_capacity;
     so.max_entry_bytes = o.l3_max_entry_bytes;
     so.clock = o.l3_clock;
+    so.env = o.l3_env;
     auto store = cache_internal::PersistentStore::Open(so);
     if (store.ok()) {
       tc->store_ = std::move(*store);
+      // Damage found and repaired at open is reported like a run-time error
+      // (the cache works; l3_status says what was lost).
+      const cache_internal::PersistentStoreStats ps = tc->store_->Stats();
+      if (ps.discarded_at_open) {
+        tc->ReportL3Error(absl::DataLossError(absl::StrCat(
+            "L3 at '", o.l3_directory, "': discarded the database of a process whose L3 "
+            "write failed (its records could be stale); L3 starts empty")));
+      } else if (ps.corrupt_records > 0) {
+        tc->ReportL3Error(absl::DataLossError(absl::StrCat(
+            "L3 at '", o.l3_directory, "': ", ps.corrupt_records,
+            " corrupt records found and removed at open")));
+      }
     } else if (o.l3_required) {
       return store.status();
     } else {
@@ -489,7 +515,7 @@ absl::Status TieredCache<K, V, KS, VS>::WriteL3Locked(Stripe& s, const K& key, c
                                                       absl::Duration ttl) {
   (void)s;
   if constexpr (kSerializable) {
-    if (store_ == nullptr) return absl::OkStatus();
+    if (!L3Usable()) return absl::OkStatus();
     std::string vbytes;
     VS::Serialize(value, &vbytes);
     const absl::Time expiry =
@@ -524,7 +550,7 @@ absl::Status TieredCache<K, V, KS, VS>::Put(const K& key, V value, absl::Duratio
   if (!status.ok()) {  // No tier may keep an older value.
     l1_->Erase(key);
     l2_->Erase(key);
-    if (store_ != nullptr) {
+    if (L3Usable()) {
       if (absl::Status e = store_->Erase(KeyBytes(key)); !e.ok()) ReportL3Error(e);
     }
   }
@@ -539,7 +565,7 @@ bool TieredCache<K, V, KS, VS>::Erase(const K& key) {
   const std::uint64_t version = next_version_.fetch_add(1, std::memory_order_relaxed) + 1;
   const bool in1 = l1_->Erase(key);
   const bool in2 = l2_->Erase(key);
-  if (store_ != nullptr) {
+  if (L3Usable()) {
     if (absl::Status e = store_->Erase(KeyBytes(key)); !e.ok()) ReportL3Error(e);
   }
   RecordWriteLocked(s, key, version);
@@ -575,7 +601,7 @@ typename TieredCache<K, V, KS, VS>::ValuePtr TieredCache<K, V, KS, VS>::LookupLo
   }
   Count(c2_.misses);
   if constexpr (kSerializable) {
-    if (store_ == nullptr) return nullptr;
+    if (!L3Usable()) return nullptr;
     absl::Time expiry;
     absl::StatusOr<std::optional<std::string>> got = store_->Get(KeyBytes(key), &expiry);
     if (!got.ok()) {
@@ -753,7 +779,7 @@ TieredStats TieredCache<K, V, KS, VS>::Stats() const {
     out.l3.entries = ps.entries;
     out.l3.capacity = ps.capacity_bytes;
     out.l3.evictions = ps.evictions;
-    out.l3_enabled = true;
+    out.l3_enabled = !ps.out_of_service;
   }
   std::lock_guard<std::mutex> lock(l3_status_mu_);
   out.l3_status = l3_status_;

@@ -62,6 +62,8 @@
 // workers exit when a full re-check finds no work; cancelling workers exit
 // after their current task. Whatever is still queued after the joins is
 // cancelled (kCancel) or run on the calling thread (kDrain; not expected).
+// shutting_down() is an acquire load of accepting_, a poll for long-running
+// tasks: it only needs to see the store eventually, no ordering is implied.
 //
 // Lock order: shutdown_mu_ -> mu_ -> idle_mu_ -> injector shard locks.
 //

@@ -135,9 +135,20 @@ class Executor {
 
   // Stops accepting external submissions, then drains or cancels queued
   // tasks and joins all workers. Idempotent (later calls return OK).
+  // Bound: a running task is never interrupted (C++ cannot stop a thread
+  // safely), so Shutdown returns once every running task has returned:
+  // with kCancel after the longest remaining running task plus a worker
+  // wake-up (milliseconds); with kDrain after the queue (and what it
+  // spawns) has run too. A task that never returns makes Shutdown (and
+  // the destructor) wait forever: long-running tasks must poll
+  // shutting_down() and return. Concurrent Resize calls return OK or
+  // FailedPrecondition; calls after Shutdown fail (see Errors).
   // Errors: FailedPrecondition when called from one of this executor's
   // workers (it would join itself).
   absl::Status Shutdown(ShutdownMode mode = ShutdownMode::kDrain);
+  // True once Shutdown has begun (external submissions are refused from
+  // then on). Long-running tasks poll it to return early. Any thread.
+  bool shutting_down() const { return !accepting_.load(std::memory_order_acquire); }
 
   // True if the calling thread is one of this executor's workers.
   bool InWorker() const { return sched_internal::tls_context.executor == this; }

@@ -7,7 +7,17 @@
 // time. Written atomically (temporary file, fsync, rename). A corrupt or
 // foreign file is reported through the warning and ignored, never fatal.
 //
-// Thread-safety: not thread-safe (the auto-tuner owns one under its lock).
+// Several processes may share the file: Save holds an exclusive flock on
+// the file's directory while it re-reads the file, merges its records in (per
+// signature the better score wins, as Record does), writes and renames, so
+// concurrent writers lose no record and never see a half-written file. A
+// writer killed mid-Save leaves the old file intact and a temporary file
+// behind, which the next Save removes (under the lock, any temporary file is
+// an orphan).
+//
+// Thread-safety: an object is not thread-safe (the auto-tuner owns one under
+//                its lock); Load and Save of one path from many threads or
+//                processes are safe.
 // Complexity:    Load/Save linear in the records; Best/Record O(1) expected.
 // Ownership:     values only.
 // Errors:        Save returns the file system's error; Load never fails.
@@ -53,6 +63,9 @@ class History {
   std::optional<HistoryRecord> Best(const std::string& signature) const;
   // Keeps `record` when its signature is new or its score beats the stored one.
   void Record(const HistoryRecord& record);
+  // Merges this history into the file at `path` (see the header): the file
+  // ends up with the union, the better score per signature. This object is
+  // not changed.
   absl::Status Save(const std::string& path) const;
   size_t size() const { return records_.size(); }
 

@@ -9,6 +9,10 @@
 //   - Every mutation of the database (Put, Erase, eviction, purge) happens
 //     under mu_ as one atomic WriteBatch, and the index is changed only after
 //     the batch succeeded, so the index never describes a write that failed.
+//   - Once a write failed, out_of_service_ is true forever, first_write_error_
+//     holds the cause, and no read or write reaches the database again (the
+//     database may hold a value older than the one the caller meant to
+//     write; see the header).
 // Lock order: mu_ is the only lock of ours; RocksDB's internal locks are taken
 // inside it (RocksDB never calls back into us).
 // Reads (Get) do not take mu_: a RocksDB Get sees some committed state. When a
@@ -16,11 +20,15 @@
 // deleting, so a record written concurrently is never deleted by mistake.
 // Atomics: hits_, misses_, expired_removed_, corrupt_records_, io_errors_ are
 // statistics only (relaxed increments and loads; no ordering is implied).
+// out_of_service_ is stored (release) under mu_ after the failed write and
+// loaded (acquire) by Get without mu_: a caller that orders its Get after the
+// failed Put (TieredCache does, with the key's stripe lock) sees it set.
 
 #include "cache/internal/persistent_store.h"
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <system_error>
 #include <utility>
@@ -109,6 +117,21 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   }
 
   rocksdb::Options db_options;
+  if (options.env != nullptr) db_options.env = options.env;
+  // A store that went out of service left this marker: its records may be
+  // stale, so the database is destroyed rather than read.
+  const std::filesystem::path marker = path / kDiscardMarker;
+  const bool discard = std::filesystem::exists(marker, ec);
+  if (discard) {
+    rocksdb::Status d = rocksdb::DestroyDB(dir, db_options);
+    if (!d.ok()) return FromRocksDB(d, dir, "cannot discard the stale database");
+    std::filesystem::create_directories(path, ec);
+    std::filesystem::remove(marker, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "L3 store at '", dir, "': cannot remove ", kDiscardMarker, ": ", ec.message()));
+    }
+  }
   db_options.create_if_missing = true;
   db_options.paranoid_checks = true;
   // A cache tier wants a small memtable, not RocksDB's 64 MiB default.
@@ -126,6 +149,7 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   if (!s.ok()) return FromRocksDB(s, dir, "cannot open database");
   std::unique_ptr<PersistentStore> store(
       new PersistentStore(options, std::unique_ptr<rocksdb::DB>(raw)));
+  store->discarded_at_open_ = discard;
   if (absl::Status scan = store->ScanAndIndex(); !scan.ok()) return scan;
   return store;
 }
@@ -183,6 +207,24 @@ absl::Status PersistentStore::ScanAndIndex() {
   return absl::OkStatus();
 }
 
+absl::Status PersistentStore::WriteFailedLocked(const absl::Status& cause) {
+  io_errors_.fetch_add(1, std::memory_order_relaxed);
+  if (!out_of_service_.load(std::memory_order_relaxed)) {
+    first_write_error_ = cause;
+    out_of_service_.store(true, std::memory_order_release);
+    // Best effort: if even this fails, a restart may read stale records.
+    std::ofstream(std::filesystem::path(options_.directory) / kDiscardMarker).flush();
+  }
+  return absl::UnavailableError(absl::StrCat(
+      cause.message(), "; the L3 store is out of service (it may hold a stale value of the key)"));
+}
+
+absl::Status PersistentStore::OutOfServiceErrorLocked() const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "L3 store at '", options_.directory, "' is out of service since a write failed: ",
+      first_write_error_.message()));
+}
+
 void PersistentStore::IndexInsertLocked(std::string key, std::uint64_t charge,
                                         std::uint64_t expiry_micros) {
   const std::uint64_t seq = next_seq_++;
@@ -224,6 +266,10 @@ std::vector<std::string> PersistentStore::PickVictimsLocked(
 
 absl::StatusOr<std::optional<std::string>> PersistentStore::Get(std::string_view key,
                                                                 absl::Time* expiry) {
+  if (out_of_service()) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) {
@@ -262,6 +308,7 @@ absl::StatusOr<std::optional<std::string>> PersistentStore::Get(std::string_view
 
 void PersistentStore::RemoveIfStillBad(std::string_view key) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (out_of_service()) return;
   std::string value;
   const rocksdb::Slice k(key.data(), key.size());
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), k, &value);
@@ -287,6 +334,7 @@ absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
   const std::uint64_t expiry_micros = ExpiryMicros(expiry);
 
   std::lock_guard<std::mutex> lock(mu_);
+  if (out_of_service()) return OutOfServiceErrorLocked();
   const bool over_capacity = charge > capacity_;
   const bool store = !too_big && !over_capacity && !Expired(expiry_micros, now);
   std::uint64_t expired = 0;
@@ -304,10 +352,8 @@ absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
   if (batch.Count() > 0) {
     rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
     if (!s.ok()) {
-      io_errors_.fetch_add(1, std::memory_order_relaxed);
-      return absl::UnavailableError(
-          FromRocksDB(s, options_.directory, absl::StrCat("write of key \"", Printable(key), "\" failed"))
-              .message());
+      return WriteFailedLocked(FromRocksDB(
+          s, options_.directory, absl::StrCat("write of key \"", Printable(key), "\" failed")));
     }
   }
   for (const std::string& v : victims) IndexEraseLocked(v);
@@ -329,12 +375,11 @@ absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
 
 absl::Status PersistentStore::Erase(std::string_view key) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (out_of_service()) return OutOfServiceErrorLocked();
   rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), rocksdb::Slice(key.data(), key.size()));
   if (!s.ok()) {
-    io_errors_.fetch_add(1, std::memory_order_relaxed);
-    return absl::UnavailableError(
-        FromRocksDB(s, options_.directory, absl::StrCat("erase of key \"", Printable(key), "\" failed"))
-            .message());
+    return WriteFailedLocked(FromRocksDB(
+        s, options_.directory, absl::StrCat("erase of key \"", Printable(key), "\" failed")));
   }
   IndexEraseLocked(key);
   return absl::OkStatus();
@@ -347,16 +392,14 @@ absl::Status PersistentStore::SetCapacity(std::uint64_t bytes) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   capacity_ = bytes;
+  if (out_of_service()) return OutOfServiceErrorLocked();
   std::uint64_t expired = 0;
   const std::vector<std::string> victims = PickVictimsLocked(0, {}, 0, NowMicros(), &expired);
   if (victims.empty()) return absl::OkStatus();
   rocksdb::WriteBatch batch;
   for (const std::string& v : victims) batch.Delete(v).PermitUncheckedError();
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) {
-    io_errors_.fetch_add(1, std::memory_order_relaxed);
-    return absl::UnavailableError(FromRocksDB(s, options_.directory, "eviction failed").message());
-  }
+  if (!s.ok()) return WriteFailedLocked(FromRocksDB(s, options_.directory, "eviction failed"));
   for (const std::string& v : victims) IndexEraseLocked(v);
   evictions_ += victims.size() - expired;
   expired_removed_.fetch_add(expired, std::memory_order_relaxed);
@@ -379,6 +422,8 @@ PersistentStoreStats PersistentStore::Stats() const {
     out.puts = puts_;
     out.evictions = evictions_;
   }
+  out.out_of_service = out_of_service();
+  out.discarded_at_open = discarded_at_open_;
   out.hits = hits_.load(std::memory_order_relaxed);
   out.misses = misses_.load(std::memory_order_relaxed);
   out.expired_removed = expired_removed_.load(std::memory_order_relaxed);

@@ -26,6 +26,16 @@
 // everything written before the previous process exited (or crashed); a
 // machine crash may lose the last writes.
 //
+// Write failures (disk full, I/O error): the first failed Put, Erase or
+// eviction puts the store out of service for the rest of its life. RocksDB
+// then holds an older value for the key whose write failed, so serving any
+// read could return a stale value: from then on Get misses and Put/Erase
+// write nothing (they return FailedPrecondition naming the first cause;
+// out_of_service() lets callers skip them). The store also drops a marker
+// file (kDiscardMarker) in its directory, best effort; the next Open finding
+// it destroys the database and starts empty (stats().discarded_at_open), so
+// a restarted process never reads the stale records either.
+//
 // Thread-safety: thread-safe. Reads go to RocksDB without our lock; Put,
 //                Erase and eviction hold one std::mutex.
 // Complexity:    Get: one RocksDB point lookup. Put: one RocksDB write plus
@@ -63,6 +73,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 }  // namespace rocksdb
 
 namespace adaptrt::cache_internal {
@@ -79,6 +90,10 @@ struct PersistentStoreOptions {
   std::uint64_t max_entry_bytes = std::uint64_t{16} << 20;
   // The clock that decides expiry. Null means absl::Now. Tests inject one.
   std::function<absl::Time()> clock;
+  // The RocksDB Env the database uses. Null: rocksdb::Env::Default(). Must
+  // outlive the store. Fault-injection tests pass one that fails writes.
+  // Fixed at Open.
+  rocksdb::Env* env = nullptr;
 };
 
 struct PersistentStoreStats {
@@ -92,10 +107,15 @@ struct PersistentStoreStats {
   std::uint64_t expired_removed = 0;  // Removed because their TTL ran out.
   std::uint64_t corrupt_records = 0;  // Detected by checksum/format checks.
   std::uint64_t io_errors = 0;        // RocksDB read/write failures.
+  bool out_of_service = false;        // A write failed (see the header).
+  bool discarded_at_open = false;     // Open found kDiscardMarker.
 };
 
 class PersistentStore {
  public:
+  // File name of the marker left by a store that went out of service.
+  static constexpr char kDiscardMarker[] = "ADAPTRT-L3-DISCARD";
+
   // Opens (or creates) the store in `options.directory`, scanning existing
   // records to rebuild the byte accounting; expired and corrupt records found
   // by the scan are deleted (and counted in stats). If the existing data
@@ -135,6 +155,9 @@ class PersistentStore {
   PersistentStoreStats Stats() const;
   const std::string& directory() const { return options_.directory; }
 
+  // True once a write failed: the store serves nothing more (see header).
+  bool out_of_service() const { return out_of_service_.load(std::memory_order_acquire); }
+
   // Charge of a record with these sizes (what capacity is compared with).
   static std::uint64_t RecordCharge(std::size_t key_bytes,
                                     std::size_t value_bytes);
@@ -156,6 +179,12 @@ class PersistentStore {
   // corrupt (a concurrent Put may have replaced it since the unlocked read).
   void RemoveIfStillBad(std::string_view key) ABSL_LOCKS_EXCLUDED(mu_);
   void IndexEraseLocked(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records a failed write (`cause`, already naming the key): counts it,
+  // takes the store out of service, drops the discard marker. Returns
+  // Unavailable with the cause.
+  absl::Status WriteFailedLocked(const absl::Status& cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // FailedPrecondition naming the first write failure.
+  absl::Status OutOfServiceErrorLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void IndexInsertLocked(std::string key, std::uint64_t charge,
                          std::uint64_t expiry_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keys to remove so that charged_bytes_ - freed + incoming <= capacity,
@@ -184,6 +213,10 @@ class PersistentStore {
   std::atomic<std::uint64_t> expired_removed_{0};
   std::atomic<std::uint64_t> corrupt_records_{0};
   std::atomic<std::uint64_t> io_errors_{0};
+  // Set once, under mu_, by the first failed write; read without mu_.
+  std::atomic<bool> out_of_service_{false};
+  absl::Status first_write_error_ ABSL_GUARDED_BY(mu_);
+  bool discarded_at_open_ = false;  // Set before the store is shared.
 };
 
 }  // namespace adaptrt::cache_internal
