@@ -196,6 +196,40 @@ class Cache {
     return it != shard.index.end() && !Expired(**it);
   }
 
+  // The value for `key`, or null if absent or expired, without counting a
+  // hit or a miss and without telling the policy (no recency or frequency
+  // change; an expired entry is left for Get to remove). For re-checking a
+  // cache, e.g. a tier, without skewing its Stats() or eviction order.
+  ValuePtr Peek(const K& key) const {
+    const std::uint64_t hash = HashOf(key);
+    const Shard& shard = ShardFor(hash);
+    SharedLock lock(shard.mu);
+    auto it = shard.index.find(Probe(key, hash));
+    if (it == shard.index.end() || Expired(**it)) return nullptr;
+    return ValueOf(*it);
+  }
+
+  // Inserts `key` only if it has no live value, in one critical section
+  // (no window for a concurrent Put to be overwritten). Returns true if it
+  // inserted (evicting by policy like Put), false if a live value was
+  // present: nothing changes then (not a hit, no recency change). An expired
+  // value counts as absent: it is removed (an expiration) and replaced.
+  // `ttl` defaults to Options::default_ttl.
+  // Errors: InvalidArgument if it would insert and the entry's charge
+  // exceeds max_entry_charge() (the key stays absent).
+  absl::StatusOr<bool> PutIfAbsent(const K& key, V value) {
+    return PutIfAbsent(key, std::move(value), options_.default_ttl);
+  }
+  absl::StatusOr<bool> PutIfAbsent(const K& key, V value, absl::Duration ttl) {
+    const std::uint64_t hash = HashOf(key);
+    std::shared_ptr<Entry> entry = MakeEntry(key, std::move(value), hash, ttl);
+    absl::StatusOr<ValuePtr> inserted =
+        Insert(ShardFor(hash), std::move(entry), /*end_flight=*/false,
+               /*if_absent=*/true);
+    if (!inserted.ok()) return inserted.status();
+    return *inserted != nullptr;
+  }
+
   // Inserts or overwrites `key`, evicting by policy until it fits. An
   // overwrite is an erase plus a fresh insert (holders of the old value keep
   // it). `ttl` defaults to Options::default_ttl.
@@ -396,8 +430,8 @@ class Cache {
   static void Count(std::atomic<std::uint64_t>& counter) {
     counter.fetch_add(1, std::memory_order_relaxed);
   }
-  // Applies every stripe of the read buffer. REQUIRES: s.policy_mu held.
-  static void DrainLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.policy_mu) {
+  // Applies every stripe of the read buffer. REQUIRES: WriterLock held.
+  static void DrainLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
     s.read_buffer.DrainAll([&s](PolicyHook* h) { s.policy->OnAccess(h); });
   }
   // After a Record that asked for it, with no lock held: applies this
@@ -421,9 +455,10 @@ class Cache {
   static void EvictLocked(Shard& s, std::uint64_t incoming, Evicted& evicted)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
   // Inserts `entry`, replacing its key. With end_flight, also removes the
-  // key's flight in the same critical section.
+  // key's flight in the same critical section. With if_absent, leaves a live
+  // value of the key alone and returns null instead.
   absl::StatusOr<ValuePtr> Insert(Shard& s, std::shared_ptr<Entry> entry,
-                                  bool end_flight);
+                                  bool end_flight, bool if_absent = false);
   bool EraseIn(Shard& s, const K& key, std::uint64_t hash);
   static void CompleteFlight(Flight& flight, absl::StatusOr<ValuePtr> result);
   void AbandonFlight(Shard& s, const K& key, const Flight* flight);
@@ -447,10 +482,21 @@ class Cache {
     return total / n + (shard < total % n ? 1 : 0);
   }
   void NotifyEvicted(const Evicted& evicted) const {
-    if (!options_.eviction_listener) return;
+    const bool with_ttl = options_.eviction_listener_with_ttl != nullptr;
+    if (!options_.eviction_listener && !with_ttl) return;
+    const std::int64_t now = with_ttl ? NowNanos() : 0;
     for (const std::shared_ptr<Entry>& e : evicted) {
-      options_.eviction_listener(e->key, ValuePtr(e, &e->value),
-                                 static_cast<std::size_t>(e->charge));
+      const ValuePtr value(e, &e->value);
+      const auto charge = static_cast<std::size_t>(e->charge);
+      if (options_.eviction_listener) {
+        options_.eviction_listener(e->key, value, charge);
+      }
+      if (with_ttl) {
+        options_.eviction_listener_with_ttl(
+            e->key, value, charge,
+            e->expire_ns == 0 ? absl::InfiniteDuration()
+                              : absl::Nanoseconds(e->expire_ns - now));
+      }
     }
   }
 
@@ -638,7 +684,7 @@ void Cache<K, V>::EvictLocked(Shard& s, std::uint64_t incoming,
 
 template <typename K, typename V>
 absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
-    Shard& s, std::shared_ptr<Entry> entry, bool end_flight) {
+    Shard& s, std::shared_ptr<Entry> entry, bool end_flight, bool if_absent) {
   Evicted evicted;
   std::shared_ptr<Entry> replaced;
   std::shared_ptr<Flight> flight;  // released after unlocking
@@ -654,9 +700,17 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
       }
     }
     auto it = s.index.find(Probe(entry->key, entry->hash));
-    if (it != s.index.end()) replaced = RemoveLocked(s, it);
+    bool replaced_expired = false;
+    if (it != s.index.end()) {
+      if (if_absent) {
+        if (!Expired(**it)) return ValuePtr();  // present: nothing changes
+        replaced_expired = true;
+        Count(s.expirations);
+      }
+      replaced = RemoveLocked(s, it);
+    }
     if (entry->charge > s.capacity) {
-      if (replaced != nullptr) Count(s.erasures);
+      if (replaced != nullptr && !replaced_expired) Count(s.erasures);
       Count(s.rejections);
       status = absl::InvalidArgumentError(absl::StrCat(
           "cache entry charge ", entry->charge, " exceeds the shard capacity ",
@@ -669,7 +723,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
       s.usage += entry->charge;
       s.index.insert(entry);
       Count(s.insertions);
-      if (replaced != nullptr) Count(s.replacements);
+      if (replaced != nullptr && !replaced_expired) Count(s.replacements);
     }
     PublishLocked(s);
   }
@@ -861,7 +915,7 @@ std::size_t Cache<K, V>::ApproximateMemoryUsage() const {
 template <typename K, typename V>
 void Cache<K, V>::ApplyPendingAccesses() {
   for (const auto& s : shards_) {
-    std::lock_guard<std::mutex> lock(s->policy_mu);
+    WriterLock lock(*s);
     DrainLocked(*s);
   }
 }

@@ -10,8 +10,9 @@
 // "policy lock" the mutex that serializes policy calls; writers hold both):
 //   Record(h):  only while holding the reader lock, with `h` resident (in the
 //               index) at that moment.
-//   DrainStripe / DrainAll: only under the policy lock (readers may be
-//               recording concurrently).
+//   DrainStripe: only under the policy lock (readers may be recording
+//               concurrently).
+//   DrainAll:   only under both locks (no reader records meanwhile).
 //   Removal of an entry from the shard: only under both locks, after
 //               DrainAll() (no reader can record during that critical section).
 // Why a drained hook is always still linked in the policy: a hook h sits in
@@ -85,10 +86,20 @@ class ReadBuffer {
     DrainOne(stripes_[ThreadProbe() & mask_], apply);
   }
 
-  // Applies every stripe. REQUIRES: policy lock held.
+  // Applies every stripe. REQUIRES: reader lock held exclusively and policy
+  // lock held (no recorder runs). A stripe with no record since the previous
+  // DrainAll is skipped: that drain left all its slots null (no store was in
+  // flight under the exclusive lock) and only records fill slots.
   template <typename Apply>
   void DrainAll(Apply&& apply) {
-    for (std::uint32_t i = 0; i <= mask_; ++i) DrainOne(stripes_[i], apply);
+    for (std::uint32_t i = 0; i <= mask_; ++i) {
+      Stripe& s = stripes_[i];
+      const std::uint64_t recorded =
+          s.recorded.load(std::memory_order_relaxed);
+      if (recorded == s.clean_at) continue;
+      DrainOne(s, apply);
+      s.clean_at = recorded;
+    }
   }
 
   // Hits recorded so far (any thread, relaxed; a sum over stripes).
@@ -105,6 +116,9 @@ class ReadBuffer {
  private:
   struct alignas(64) Stripe {
     std::atomic<std::uint64_t> recorded{0};
+    // `recorded` when DrainAll last emptied this stripe. Guarded by both
+    // locks (read and written only by DrainAll).
+    std::uint64_t clean_at = 0;
     alignas(64) std::array<std::atomic<cache::PolicyHook*>, kSlots> slots{};
   };
 
