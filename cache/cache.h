@@ -3,11 +3,13 @@
 // LFU or ARC) and charge accounting.
 //
 // Thread-safety: thread-safe. A hit holds its shard's lock in shared mode only
-//                (readers never serialize on the exclusive lock) and records
-//                the access in a lossy per-shard buffer that whoever wins a
-//                try-lock applies to the policy in batches (Caffeine's
-//                design). With Options::exact_access_order every hit is
-//                applied at once under the exclusive lock instead.
+//                (a striped reader-writer lock: a reader writes only its own
+//                thread's stripe, no line shared with other readers) and
+//                records the access in a lossy per-thread stripe of the
+//                shard's read buffer, which whoever wins the policy try-lock
+//                applies to the policy in batches (Caffeine's design),
+//                without blocking readers. With Options::exact_access_order
+//                every hit is applied at once under the exclusive lock.
 // Complexity:    Get/Put/Erase O(1) expected; Put and SetCapacity also
 //                O(entries evicted).
 // Ownership:     values are shared: Get returns std::shared_ptr<const V> that
@@ -47,7 +49,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -64,6 +65,7 @@
 #include "absl/time/time.h"
 #include "cache/internal/entry_allocator.h"
 #include "cache/internal/read_buffer.h"
+#include "cache/internal/striped_rw_lock.h"
 #include "cache/options.h"
 #include "cache/policy/policy.h"
 #include "cache/stats.h"
@@ -155,8 +157,10 @@ class Cache {
   // Calls fn(const V&) with the value for `key` and returns true, or returns
   // false on a miss. Counts and records like Get, but hands out no
   // shared_ptr (two atomic operations fewer): the fastest read.
+  // Like RocksDB's Lookup + Value + Release, with the hold scoped to fn.
   // REQUIRES: fn is short and does not call into this cache (it runs under
-  // the shard's lock: shared, or exclusive with exact_access_order).
+  // the shard's lock: shared, or exclusive with exact_access_order; writers
+  // to the shard wait for it).
   template <typename Fn>
   bool Read(const K& key, Fn&& fn);
 
@@ -169,7 +173,7 @@ class Cache {
     Shard& s = ShardFor(hash);
     std::shared_ptr<Entry> removed;
     {
-      std::unique_lock<std::shared_mutex> lock(s.mu);
+      WriterLock lock(s);
       auto it = s.index.find(Probe(key, hash));
       if (it == s.index.end()) return nullptr;
       DrainLocked(s);
@@ -187,9 +191,43 @@ class Cache {
   bool Contains(const K& key) const {
     const std::uint64_t hash = HashOf(key);
     const Shard& shard = ShardFor(hash);
-    std::shared_lock<std::shared_mutex> lock(shard.mu);
+    SharedLock lock(shard.mu);
     auto it = shard.index.find(Probe(key, hash));
     return it != shard.index.end() && !Expired(**it);
+  }
+
+  // The value for `key`, or null if absent or expired, without counting a
+  // hit or a miss and without telling the policy (no recency or frequency
+  // change; an expired entry is left for Get to remove). For re-checking a
+  // cache, e.g. a tier, without skewing its Stats() or eviction order.
+  ValuePtr Peek(const K& key) const {
+    const std::uint64_t hash = HashOf(key);
+    const Shard& shard = ShardFor(hash);
+    SharedLock lock(shard.mu);
+    auto it = shard.index.find(Probe(key, hash));
+    if (it == shard.index.end() || Expired(**it)) return nullptr;
+    return ValueOf(*it);
+  }
+
+  // Inserts `key` only if it has no live value, in one critical section
+  // (no window for a concurrent Put to be overwritten). Returns true if it
+  // inserted (evicting by policy like Put), false if a live value was
+  // present: nothing changes then (not a hit, no recency change). An expired
+  // value counts as absent: it is removed (an expiration) and replaced.
+  // `ttl` defaults to Options::default_ttl.
+  // Errors: InvalidArgument if it would insert and the entry's charge
+  // exceeds max_entry_charge() (the key stays absent).
+  absl::StatusOr<bool> PutIfAbsent(const K& key, V value) {
+    return PutIfAbsent(key, std::move(value), options_.default_ttl);
+  }
+  absl::StatusOr<bool> PutIfAbsent(const K& key, V value, absl::Duration ttl) {
+    const std::uint64_t hash = HashOf(key);
+    std::shared_ptr<Entry> entry = MakeEntry(key, std::move(value), hash, ttl);
+    absl::StatusOr<ValuePtr> inserted =
+        Insert(ShardFor(hash), std::move(entry), /*end_flight=*/false,
+               /*if_absent=*/true);
+    if (!inserted.ok()) return inserted.status();
+    return *inserted != nullptr;
   }
 
   // Inserts or overwrites `key`, evicting by policy until it fits. An
@@ -317,9 +355,13 @@ class Cache {
           capacity(capacity),
           capacity_atomic(capacity) {}
 
-    mutable std::shared_mutex mu;
+    // Readers (hits, Contains) hold mu shared; writers hold mu exclusive and
+    // then policy_mu (WriterLock); a drain of the read buffer holds only
+    // policy_mu, so it never blocks readers.
+    mutable cache_internal::StripedRwLock mu;
+    std::mutex policy_mu;
     Index index ABSL_GUARDED_BY(mu);
-    std::unique_ptr<EvictionPolicy> policy ABSL_GUARDED_BY(mu);
+    std::unique_ptr<EvictionPolicy> policy ABSL_GUARDED_BY(policy_mu);
     std::uint64_t capacity ABSL_GUARDED_BY(mu);
     std::uint64_t usage ABSL_GUARDED_BY(mu) = 0;
     absl::flat_hash_map<K, std::shared_ptr<Flight>, absl::Hash<K>> flights
@@ -339,6 +381,28 @@ class Cache {
     std::atomic<std::uint64_t> usage_atomic{0};
     std::atomic<std::uint64_t> entries_atomic{0};
     std::atomic<std::uint64_t> capacity_atomic{0};
+  };
+
+  using SharedLock = cache_internal::StripedRwLock::SharedGuard;
+  // What every writer holds: s.mu exclusive, then s.policy_mu.
+  class WriterLock {
+   public:
+    explicit WriterLock(Shard& s) : s_(&s) {
+      s.mu.lock();
+      s.policy_mu.lock();
+    }
+    WriterLock(const WriterLock&) = delete;
+    WriterLock& operator=(const WriterLock&) = delete;
+    ~WriterLock() { unlock(); }
+    void unlock() {
+      if (s_ == nullptr) return;
+      s_->policy_mu.unlock();
+      s_->mu.unlock();
+      s_ = nullptr;
+    }
+
+   private:
+    Shard* s_;
   };
 
   explicit Cache(Options options);
@@ -366,8 +430,16 @@ class Cache {
   static void Count(std::atomic<std::uint64_t>& counter) {
     counter.fetch_add(1, std::memory_order_relaxed);
   }
+  // Applies every stripe of the read buffer. REQUIRES: WriterLock held.
   static void DrainLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
-    s.read_buffer.Drain([&s](PolicyHook* h) { s.policy->OnAccess(h); });
+    s.read_buffer.DrainAll([&s](PolicyHook* h) { s.policy->OnAccess(h); });
+  }
+  // After a Record that asked for it, with no lock held: applies this
+  // thread's stripe if the policy lock is free (readers keep reading).
+  static void TryDrain(Shard& s) {
+    std::unique_lock<std::mutex> lock(s.policy_mu, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    s.read_buffer.DrainStripe([&s](PolicyHook* h) { s.policy->OnAccess(h); });
   }
   static void PublishLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
     s.usage_atomic.store(s.usage, std::memory_order_relaxed);
@@ -383,9 +455,10 @@ class Cache {
   static void EvictLocked(Shard& s, std::uint64_t incoming, Evicted& evicted)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
   // Inserts `entry`, replacing its key. With end_flight, also removes the
-  // key's flight in the same critical section.
+  // key's flight in the same critical section. With if_absent, leaves a live
+  // value of the key alone and returns null instead.
   absl::StatusOr<ValuePtr> Insert(Shard& s, std::shared_ptr<Entry> entry,
-                                  bool end_flight);
+                                  bool end_flight, bool if_absent = false);
   bool EraseIn(Shard& s, const K& key, std::uint64_t hash);
   static void CompleteFlight(Flight& flight, absl::StatusOr<ValuePtr> result);
   void AbandonFlight(Shard& s, const K& key, const Flight* flight);
@@ -409,10 +482,21 @@ class Cache {
     return total / n + (shard < total % n ? 1 : 0);
   }
   void NotifyEvicted(const Evicted& evicted) const {
-    if (!options_.eviction_listener) return;
+    const bool with_ttl = options_.eviction_listener_with_ttl != nullptr;
+    if (!options_.eviction_listener && !with_ttl) return;
+    const std::int64_t now = with_ttl ? NowNanos() : 0;
     for (const std::shared_ptr<Entry>& e : evicted) {
-      options_.eviction_listener(e->key, ValuePtr(e, &e->value),
-                                 static_cast<std::size_t>(e->charge));
+      const ValuePtr value(e, &e->value);
+      const auto charge = static_cast<std::size_t>(e->charge);
+      if (options_.eviction_listener) {
+        options_.eviction_listener(e->key, value, charge);
+      }
+      if (with_ttl) {
+        options_.eviction_listener_with_ttl(
+            e->key, value, charge,
+            e->expire_ns == 0 ? absl::InfiniteDuration()
+                              : absl::Nanoseconds(e->expire_ns - now));
+      }
     }
   }
 
@@ -427,19 +511,34 @@ class Cache {
 // ---------------------------------------------------------------------------
 // Implementation.
 //
-// Design. Each shard: a std::shared_mutex, an index (flat_hash_set of
-// shared_ptr<Entry>, looked up by (key, hash)), a policy linking the entries'
-// embedded hooks, the charge in use, and a lossy read buffer.
-// Invariants (under the shard's exclusive lock): every entry in the index is
-// linked in the policy and vice versa; usage_ is the sum of their charges and
-// usage_ <= capacity_; the read buffer holds only hooks of resident entries
-// (every removal drains it first, under the exclusive lock).
-// Lock order: a shard's mu_ is never held while taking another shard's mu_,
-// a Flight's mu, or calling user code (weigher, fn, eviction listener); a
-// Flight's mu is taken alone. capacity_mu_ (SetCapacity only) is taken before
-// shard locks.
+// Design. Each shard: two locks (mu, a StripedRwLock whose readers write
+// only their own stripe's line; policy_mu, a std::mutex), an index
+// (flat_hash_set of shared_ptr<Entry>, looked up by (key, hash)), a policy
+// linking the entries' embedded hooks, the charge in use, and a lossy,
+// per-thread striped read buffer.
+// Who holds what: a hit (Get, Read, Contains) holds mu shared: it probes the
+// index, copies the shared_ptr (Get) or runs the visitor (Read), and records
+// the hook in its thread's read-buffer stripe. Every writer (Put, Erase,
+// Extract, expiry removal, GetOrCompute's miss, SetCapacity, the
+// exact_access_order hit) holds WriterLock: mu exclusive, then policy_mu. A
+// drain triggered by a hit holds only policy_mu (try-lock), so readers keep
+// reading while it reorders the policy; it touches only hook links, which
+// readers never read.
+// Invariants (under both locks): every entry in the index is linked in the
+// policy and vice versa; usage is the sum of their charges and
+// usage <= capacity; every read-buffer slot holds null or a hook of a
+// resident entry (every removal runs DrainAll first under both locks;
+// read_buffer.h proves why a concurrent policy_mu-only drain keeps this).
+// Values stay valid for readers: an entry is freed only when its last
+// shared_ptr goes; the index's reference is dropped under mu exclusive, so a
+// reader holding mu shared (Read's visitor, Get's copy) never sees it freed.
+// Lock order: mu before policy_mu; a shard's locks are never held while
+// taking another shard's, a Flight's mu, or calling user code (weigher, fn,
+// eviction listener; Read's visitor runs under mu shared and must not call
+// back). A Flight's mu is taken alone. capacity_mu_ (SetCapacity only) is
+// taken before shard locks.
 // Atomics: every counter is relaxed (statistics, no ordering implied);
-// ReadBuffer documents its own.
+// StripedRwLock and ReadBuffer document their own.
 // ---------------------------------------------------------------------------
 
 template <typename K, typename V>
@@ -472,7 +571,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
                                                    bool count_miss) {
   if (options_.exact_access_order) {
     std::shared_ptr<Entry> expired;
-    std::unique_lock<std::shared_mutex> lock(s.mu);
+    WriterLock lock(s);
     auto it = s.index.find(Probe(key, hash));
     if (it != s.index.end()) {
       if (!Expired(**it)) {
@@ -491,7 +590,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
 
   bool expired = false;
   {
-    std::shared_lock<std::shared_mutex> lock(s.mu);
+    SharedLock lock(s.mu);
     auto it = s.index.find(Probe(key, hash));
     if (it != s.index.end()) {
       const std::shared_ptr<Entry>& entry = *it;
@@ -499,10 +598,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
         ValuePtr value = ValueOf(entry);
         const bool drain = s.read_buffer.Record(entry.get());
         lock.unlock();
-        if (drain) {
-          std::unique_lock<std::shared_mutex> writer(s.mu, std::try_to_lock);
-          if (writer.owns_lock()) DrainLocked(s);
-        }
+        if (drain) TryDrain(s);
         return value;
       }
       expired = true;
@@ -511,7 +607,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
   if (count_miss) Count(s.misses);
   if (expired) {
     std::shared_ptr<Entry> removed;
-    std::unique_lock<std::shared_mutex> lock(s.mu);
+    WriterLock lock(s);
     auto it = s.index.find(Probe(key, hash));
     if (it != s.index.end() && Expired(**it)) {
       DrainLocked(s);
@@ -531,7 +627,7 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
   if (!options_.exact_access_order) {
     bool drain = false;
     {
-      std::shared_lock<std::shared_mutex> lock(s.mu);
+      SharedLock lock(s.mu);
       auto it = s.index.find(Probe(key, hash));
       if (it != s.index.end() && !Expired(**it)) {
         const Entry& entry = **it;
@@ -543,14 +639,11 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
         return false;
       }
     }
-    if (drain) {
-      std::unique_lock<std::shared_mutex> writer(s.mu, std::try_to_lock);
-      if (writer.owns_lock()) DrainLocked(s);
-    }
+    if (drain) TryDrain(s);
     return true;
   }
   {
-    std::unique_lock<std::shared_mutex> lock(s.mu);
+    WriterLock lock(s);
     auto it = s.index.find(Probe(key, hash));
     if (it != s.index.end() && !Expired(**it)) {
       s.policy->OnAccess(it->get());
@@ -591,13 +684,13 @@ void Cache<K, V>::EvictLocked(Shard& s, std::uint64_t incoming,
 
 template <typename K, typename V>
 absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
-    Shard& s, std::shared_ptr<Entry> entry, bool end_flight) {
+    Shard& s, std::shared_ptr<Entry> entry, bool end_flight, bool if_absent) {
   Evicted evicted;
   std::shared_ptr<Entry> replaced;
   std::shared_ptr<Flight> flight;  // released after unlocking
   absl::Status status;
   {
-    std::unique_lock<std::shared_mutex> lock(s.mu);
+    WriterLock lock(s);
     DrainLocked(s);
     if (end_flight) {
       auto f = s.flights.find(entry->key);
@@ -607,9 +700,17 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
       }
     }
     auto it = s.index.find(Probe(entry->key, entry->hash));
-    if (it != s.index.end()) replaced = RemoveLocked(s, it);
+    bool replaced_expired = false;
+    if (it != s.index.end()) {
+      if (if_absent) {
+        if (!Expired(**it)) return ValuePtr();  // present: nothing changes
+        replaced_expired = true;
+        Count(s.expirations);
+      }
+      replaced = RemoveLocked(s, it);
+    }
     if (entry->charge > s.capacity) {
-      if (replaced != nullptr) Count(s.erasures);
+      if (replaced != nullptr && !replaced_expired) Count(s.erasures);
       Count(s.rejections);
       status = absl::InvalidArgumentError(absl::StrCat(
           "cache entry charge ", entry->charge, " exceeds the shard capacity ",
@@ -622,7 +723,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
       s.usage += entry->charge;
       s.index.insert(entry);
       Count(s.insertions);
-      if (replaced != nullptr) Count(s.replacements);
+      if (replaced != nullptr && !replaced_expired) Count(s.replacements);
     }
     PublishLocked(s);
   }
@@ -634,7 +735,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
 template <typename K, typename V>
 bool Cache<K, V>::EraseIn(Shard& s, const K& key, std::uint64_t hash) {
   std::shared_ptr<Entry> removed;
-  std::unique_lock<std::shared_mutex> lock(s.mu);
+  WriterLock lock(s);
   auto it = s.index.find(Probe(key, hash));
   if (it == s.index.end()) return false;
   DrainLocked(s);
@@ -668,7 +769,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::GetOrCompute(
   bool owner = false;
   {
     std::shared_ptr<Entry> expired;
-    std::unique_lock<std::shared_mutex> lock(s.mu);
+    WriterLock lock(s);
     auto it = s.index.find(Probe(key, hash));
     if (it != s.index.end()) {
       if (!Expired(**it)) {  // inserted since the lookup: a hit after all
@@ -727,7 +828,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::GetOrCompute(
 template <typename K, typename V>
 void Cache<K, V>::AbandonFlight(Shard& s, const K& key, const Flight* flight) {
   std::shared_ptr<Flight> removed;
-  std::unique_lock<std::shared_mutex> lock(s.mu);
+  WriterLock lock(s);
   auto f = s.flights.find(key);
   if (f != s.flights.end() && f->second.get() == flight) {
     removed = std::move(f->second);
@@ -750,7 +851,7 @@ absl::Status Cache<K, V>::SetCapacity(std::size_t capacity) {
     const std::size_t shard_capacity = ShardCapacity(capacity, i);
     Evicted evicted;
     {
-      std::unique_lock<std::shared_mutex> lock(s.mu);
+      WriterLock lock(s);
       DrainLocked(s);
       s.capacity = shard_capacity;
       s.capacity_atomic.store(shard_capacity, std::memory_order_relaxed);
@@ -804,7 +905,7 @@ std::size_t Cache<K, V>::ApproximateMemoryUsage() const {
   }();
   std::size_t total = 0;
   for (const auto& s : shards_) {
-    std::shared_lock<std::shared_mutex> lock(s->mu);
+    SharedLock lock(s->mu);
     total += s->index.size() * block +
              s->index.capacity() * (sizeof(std::shared_ptr<Entry>) + 1);
   }
@@ -814,7 +915,7 @@ std::size_t Cache<K, V>::ApproximateMemoryUsage() const {
 template <typename K, typename V>
 void Cache<K, V>::ApplyPendingAccesses() {
   for (const auto& s : shards_) {
-    std::unique_lock<std::shared_mutex> lock(s->mu);
+    WriterLock lock(*s);
     DrainLocked(*s);
   }
 }

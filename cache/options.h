@@ -69,6 +69,15 @@ struct CacheOptions {
                      std::size_t charge)>
       eviction_listener;
 
+  // Like eviction_listener (same calls, same rules; both run if both are
+  // set), plus the victim's remaining time-to-live: InfiniteDuration() for an
+  // entry without TTL, <= 0 for one that had expired but was not yet
+  // removed. Lets a listener that moves victims elsewhere (a lower tier) keep
+  // their expiry. Null (default): none. Fixed.
+  std::function<void(const K& key, const std::shared_ptr<const V>& value,
+                     std::size_t charge, absl::Duration remaining_ttl)>
+      eviction_listener_with_ttl;
+
   // Time-to-live of entries put without an explicit TTL. Infinite (default):
   // they never expire. Fixed at construction.
   absl::Duration default_ttl = absl::InfiniteDuration();

@@ -444,5 +444,125 @@ TEST(CacheTest, StatsAreConsistent) {
   EXPECT_FALSE(s.ToString().empty());
 }
 
+TEST(CacheTest, PeekCountsNothingAndLeavesTheOrderAlone) {
+  FakeClock clock;
+  auto options = UnitOptions(2, PolicyKind::kLru);
+  options.clock = &clock;
+  auto c = *IntCache::Create(options);
+  ASSERT_TRUE(c->Put(1, 10).ok());
+  ASSERT_TRUE(c->Put(2, 20).ok());
+  ASSERT_TRUE(c->Put(3, 30, absl::Seconds(1)).ok());  // evicts 1
+  ASSERT_TRUE(c->Put(1, 10).ok());                    // evicts 2
+  // 3 is least recent. A Peek must not make it more recent than 1.
+  auto v = c->Peek(3);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(*v, 30);
+  EXPECT_EQ(c->Peek(2), nullptr);
+  CacheStats stats = c->Stats();
+  EXPECT_EQ(stats.hits, 0u);
+  EXPECT_EQ(stats.misses, 0u);
+  ASSERT_TRUE(c->Put(4, 40).ok());  // evicts 3, not 1
+  EXPECT_EQ(c->Peek(3), nullptr);
+  EXPECT_NE(c->Peek(1), nullptr);
+  // Expired: null, and left in place (no expiration counted).
+  ASSERT_TRUE(c->Put(5, 50, absl::Seconds(1)).ok());  // evicts 1
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(c->Peek(5), nullptr);
+  stats = c->Stats();
+  EXPECT_EQ(stats.hits + stats.misses + stats.expirations, 0u);
+  EXPECT_EQ(stats.entries, 2u);
+}
+
+TEST(CacheTest, PutIfAbsentInsertsOnlyWithoutALiveValue) {
+  FakeClock clock;
+  auto options = UnitOptions(2, PolicyKind::kLru);
+  options.clock = &clock;
+  auto c = *IntCache::Create(options);
+  auto r = c->PutIfAbsent(1, 10);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r);
+  ASSERT_TRUE(c->Put(2, 20).ok());
+  r = c->PutIfAbsent(1, 11);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(*c->Peek(1), 10);
+  // The refused PutIfAbsent(1) did not make 1 more recent than 2: 1 goes.
+  r = c->PutIfAbsent(3, 30, absl::Seconds(1));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r);
+  EXPECT_FALSE(c->Contains(1));
+  // An expired value counts as absent.
+  clock.Advance(absl::Seconds(1));
+  r = c->PutIfAbsent(3, 31);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(*r);
+  EXPECT_EQ(*c->Peek(3), 31);
+  const CacheStats stats = c->Stats();
+  EXPECT_EQ(stats.insertions, 4u);
+  EXPECT_EQ(stats.expirations, 1u);
+  EXPECT_EQ(stats.replacements, 0u);
+  EXPECT_EQ(stats.evictions, 1u);
+  EXPECT_EQ(stats.hits + stats.misses, 0u);
+}
+
+TEST(CacheTest, PutIfAbsentRefusesOversizedEntries) {
+  auto options = UnitOptions(4, PolicyKind::kLru);
+  options.weigher = [](const std::uint64_t&, const int& v) {
+    return static_cast<std::size_t>(v);
+  };
+  auto c = *IntCache::Create(options);
+  auto r = c->PutIfAbsent(1, 5);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(c->Contains(1));
+  ASSERT_TRUE(c->Put(2, 1).ok());
+  r = c->PutIfAbsent(2, 5);  // present: not inserted, not an error
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(*c->Peek(2), 1);
+}
+
+TEST(CacheTest, TtlListenerGetsTheVictimsRemainingTtl) {
+  FakeClock clock;
+  auto options = UnitOptions(2, PolicyKind::kLru);
+  options.clock = &clock;
+  struct Call {
+    std::uint64_t key;
+    int value;
+    std::size_t charge;
+    absl::Duration ttl;
+  };
+  std::vector<Call> calls;
+  int plain_calls = 0;
+  options.eviction_listener = [&plain_calls](const std::uint64_t&,
+                                             const std::shared_ptr<const int>&,
+                                             std::size_t) { ++plain_calls; };
+  options.eviction_listener_with_ttl =
+      [&calls](const std::uint64_t& k, const std::shared_ptr<const int>& v,
+               std::size_t charge, absl::Duration ttl) {
+        calls.push_back({k, *v, charge, ttl});
+      };
+  auto c = *IntCache::Create(options);
+  ASSERT_TRUE(c->Put(1, 10, absl::Seconds(10)).ok());
+  ASSERT_TRUE(c->Put(2, 20).ok());
+  clock.Advance(absl::Seconds(3));
+  ASSERT_TRUE(c->Put(3, 30).ok());  // evicts 1: 7 s left
+  ASSERT_TRUE(c->Put(4, 40).ok());  // evicts 2: no TTL
+  ASSERT_TRUE(c->Put(5, 50, absl::Seconds(1)).ok());  // evicts 3
+  clock.Advance(absl::Seconds(2));
+  ASSERT_TRUE(c->Put(6, 60).ok());  // evicts 4
+  ASSERT_TRUE(c->Put(7, 70).ok());  // evicts 5, expired 1 s ago
+  ASSERT_EQ(calls.size(), 5u);
+  EXPECT_EQ(plain_calls, 5);
+  EXPECT_EQ(calls[0].key, 1u);
+  EXPECT_EQ(calls[0].value, 10);
+  EXPECT_EQ(calls[0].charge, 1u);
+  EXPECT_EQ(calls[0].ttl, absl::Seconds(7));
+  EXPECT_EQ(calls[1].key, 2u);
+  EXPECT_EQ(calls[1].ttl, absl::InfiniteDuration());
+  EXPECT_EQ(calls[4].key, 5u);
+  EXPECT_EQ(calls[4].ttl, absl::Seconds(-1));
+  EXPECT_LE(calls[4].ttl, absl::ZeroDuration());
+}
+
 }  // namespace
 }  // namespace adaptrt::cache
