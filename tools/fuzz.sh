@@ -71,7 +71,7 @@ fuzz_one() {
   rm -rf "$dir"
   mkdir -p "$dir/corpus"
   cp tests/fuzz/corpus/"$target"/* "$dir/corpus/"
-  TMPDIR=$dir ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+  ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$bin/$target" -max_total_time="$seconds" -timeout="$timeout_s" -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" >"$dir/log" 2>&1

@@ -1,6 +1,7 @@
 // history_fuzzer.cc: tuning::History::Load (the tuning history file) on
 // arbitrary bytes. Load reads a path, so each input is written to a scratch
-// file first ($TEST_TMPDIR, else /dev/shm, else /tmp; one per process).
+// file first ($TEST_TMPDIR, else /dev/shm, else $TMPDIR or /tmp; one per
+// process).
 //
 // Properties, beyond "no crash":
 // - all or nothing: a file that does not load completely gives an empty
@@ -31,11 +32,11 @@
 namespace adaptrt::fuzz {
 namespace {
 
+// Memory-backed when possible: Save fsyncs, which costs milliseconds on disk.
 std::string ScratchDir() {
-  for (const char* env : {"TEST_TMPDIR", "TMPDIR"}) {
-    if (const char* dir = std::getenv(env); dir != nullptr && *dir != '\0') return dir;
-  }
+  if (const char* dir = std::getenv("TEST_TMPDIR"); dir != nullptr && *dir != '\0') return dir;
   if (access("/dev/shm", W_OK) == 0) return "/dev/shm";
+  if (const char* dir = std::getenv("TMPDIR"); dir != nullptr && *dir != '\0') return dir;
   return "/tmp";
 }
 
