@@ -11,7 +11,7 @@ def adaptrt_fuzz_target(name, srcs, deps, corpus, local_defines = []):
 
     `name + "_corpus_test"` runs the target's code over its seed corpus
     (`corpus`: files under corpus/<name>/, listed, no globs) with the plain
-    driver, in the default `bazel test //...` (gcc) and under asan.
+    driver, in the default `bazel test //...` (gcc).
 
     Args:
       name: target name; its corpus lives in tests/fuzz/corpus/<name>/.
