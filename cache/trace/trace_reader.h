@@ -5,7 +5,7 @@
 //   lirs    text, one decimal key per line; a line "*" is a checkpoint marker
 //           and is skipped
 //   lis     text "start count ignore reqno" (ARC traces): `count` requests to
-//           the consecutive keys start .. start+count-1
+//           the consecutive keys start .. start+count-1 (count <= 65536)
 //   be32    binary, big-endian signed 32-bit keys
 //   be64    binary, big-endian signed 64-bit keys
 //   keys    text, one decimal key per line

@@ -113,6 +113,18 @@ TEST(Profiles, InlineErrors) {
             "dir/p.yaml:1: name: expected \"p\" (the file's name), got \"other\"");
   EXPECT_EQ(ParseProfile("just a sentence\n", "p.yaml").status().message(),
             "p.yaml:1: expected a mapping of keys, got \"just a sentence\"");
+  // Found by //tests/fuzz:profile_fuzzer: strings must be UTF-8 (else the
+  // profile cannot be written back as YAML).
+  EXPECT_EQ(ParseProfile("description: \"a\xE0\xDF\x8B\"\n", "p.yaml").status().message(),
+            "p.yaml:1: description: expected UTF-8 text");
+  EXPECT_EQ(ParseProfile("description: \xC0\xAF\n", "p.yaml").status().message(),
+            "p.yaml:1: description: expected UTF-8 text");  // overlong '/'
+  EXPECT_EQ(ParseProfile("description: \xED\xA0\x80\n", "p.yaml").status().message(),
+            "p.yaml:1: description: expected UTF-8 text");  // surrogate
+  absl::StatusOr<Profile> utf8 =
+      ParseProfile("description: caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x98\x80\n", "p.yaml");
+  ASSERT_TRUE(utf8.ok()) << utf8.status();
+  EXPECT_EQ(utf8->description, "caf\xC3\xA9 \xE2\x80\x94 \xF0\x9F\x98\x80");
   // Comments only: every default.
   absl::StatusOr<Profile> empty = ParseProfile("# nothing\n", "reference.yaml");
   ASSERT_TRUE(empty.ok());

@@ -145,6 +145,43 @@ const Field* FindField(const std::string& section, const std::string& key) {
   return nullptr;
 }
 
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). YAML text is Unicode, but yaml-cpp passes any bytes through; a
+// string that is not UTF-8 could not be written back as YAML (the fuzzer's
+// round trip found a description with the bytes E0 DF 8B).
+bool IsUtf8(absl::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 class Parser {
  public:
   explicit Parser(std::string file) : file_(std::move(file)) {}
@@ -224,6 +261,7 @@ class Parser {
         if (!scalar) {
           return Error(value, path, absl::StrCat("expected a string, got ", Describe(value)));
         }
+        if (!IsUtf8(text)) return Error(value, path, "expected UTF-8 text");
         field.as_string(profile) = text;
         return absl::OkStatus();
       case Kind::kChoice:

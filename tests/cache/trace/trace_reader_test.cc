@@ -128,6 +128,21 @@ TEST(TraceReaderTest, MalformedLisNamesLine) {
   EXPECT_FALSE(ReadTrace(one_field, TraceFormat::kLis).ok());
 }
 
+// Found by //tests/fuzz:trace_lis_fuzzer: one short line used to expand to
+// billions of requests (gigabytes of memory). Now bounded per line.
+TEST(TraceReaderTest, LisPageCountIsBounded) {
+  absl::StatusOr<Trace> huge = ParseTrace("2\t2333333338  t0\n", TraceFormat::kLis, "x.lis");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(huge.status().message()),
+              HasSubstr("x.lis:line 1: page count 2333333338 is implausible"));
+  absl::StatusOr<Trace> largest = ParseTrace("0 65536 0 0\n", TraceFormat::kLis, "x.lis");
+  ASSERT_TRUE(largest.ok()) << largest.status();
+  EXPECT_EQ(largest->keys.size(), 65536u);
+  EXPECT_EQ(largest->keys.back(), 65535u);
+  EXPECT_FALSE(ParseTrace("0 65537 0 0\n", TraceFormat::kLis, "x.lis").ok());
+}
+
 TEST(TraceReaderTest, TruncatedBinaryNamesOffset) {
   const std::string path = WriteFile("bad.be64", BigEndian(1, 8) + "abc");
   absl::StatusOr<Trace> t = ReadTrace(path, TraceFormat::kBe64);
