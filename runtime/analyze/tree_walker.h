@@ -11,8 +11,10 @@
 //
 // Thread-safety: WalkTree is reentrant; concurrent walks share nothing. The
 //                callbacks run on the calling thread.
-// Complexity:    O(entries) system calls (one fstatat per entry, two for a
-//                symbolic link) plus sorting each directory's names.
+// Complexity:    O(entries) system calls (one fstatat per entry, relative
+//                to its directory's descriptor; two for a symbolic link)
+//                plus sorting each directory's names. One directory
+//                descriptor is open at a time.
 // Ownership:     the FileEntry passed to `on_file` is valid during the call.
 // Errors:        a root that cannot be opened returns absl::Status
 //                (NotFound, PermissionDenied...); every problem below the
