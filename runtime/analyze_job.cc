@@ -1,10 +1,15 @@
 // analyze_job.cc: see analyze_job.h.
 //
 // Design:
-//   * Two phases: the walk runs on the calling thread and collects every
-//     FileEntry (the walker is sequential by design: deterministic order,
-//     one fstatat per entry); then ParallelFor splits the entries over the
-//     executor. Each leaf aggregates into a local Report and merges it into
+//   * Two phases: the walk collects every FileEntry; then ParallelFor splits
+//     the entries over the executor. The walk itself is parallel: one
+//     WalkTree call per directory, as an executor task, which lists and
+//     stats that directory's entries and hands its subdirectories back
+//     (WalkOptions::descend) to be walked by tasks of their own. Each
+//     directory's results live in its own WalkPart (no sharing, no lock);
+//     after the join the parts are concatenated depth-first in walk order,
+//     so the file list and the WalkReport are those of the sequential walk
+//     (the baseline still uses the sequential walk). Each leaf aggregates into a local Report and merges it into
 //     the shared one under `mu` once, so the lock is taken once per leaf,
 //     not per file.
 //   * A FileAnalyzer is not thread-safe: each worker (and the calling thread,
@@ -30,6 +35,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -40,6 +47,7 @@
 #include "runtime/analyze/file_analyzer.h"
 #include "runtime/analyze/language.h"
 #include "sched/parallel_for.h"
+#include "sched/task_group.h"
 
 namespace adaptrt {
 
@@ -121,6 +129,81 @@ cache::TierStats Delta(const cache::TierStats& a, const cache::TierStats& b) {
   return s;
 }
 
+// One directory's share of a parallel walk: its own files (not those of its
+// subdirectories), its WalkReport, and one part per subdirectory, in the
+// order the sequential walk visits them.
+struct WalkPart {
+  std::string directory;
+  std::vector<analyze::FileEntry> files;
+  analyze::WalkReport report;
+  std::vector<std::unique_ptr<WalkPart>> children;
+};
+
+// Walks part->directory without descending; its subdirectories become
+// children. Returns WalkTree's status (a bad root).
+absl::Status WalkOneDirectory(WalkPart* part) {
+  analyze::WalkOptions wo;
+  wo.descend = [part](const std::string& directory) {
+    part->children.push_back(std::make_unique<WalkPart>());
+    part->children.back()->directory = directory;
+    return false;
+  };
+  return analyze::WalkTree(
+      part->directory, wo, [part](const analyze::FileEntry& e) { part->files.push_back(e); },
+      &part->report);
+}
+
+void SpawnChildren(sched::TaskGroup& group, WalkPart* part);
+
+void WalkSubdirectory(sched::TaskGroup& group, WalkPart* part) {
+  absl::Status s = WalkOneDirectory(part);
+  if (!s.ok()) {
+    // Listed by its parent, gone or unreadable now: counted as the
+    // sequential walk counts it.
+    const analyze::WalkProblem problem = s.code() == absl::StatusCode::kNotFound
+                                             ? analyze::WalkProblem::kVanished
+                                             : analyze::WalkProblem::kUnreadableDirectory;
+    part->report = analyze::WalkReport();
+    part->report.directories = 1;
+    ++part->report.problems[static_cast<int>(problem)];
+    part->report.examples.push_back({part->directory, problem, std::string(s.message())});
+    part->children.clear();
+    return;
+  }
+  SpawnChildren(group, part);
+}
+
+void SpawnChildren(sched::TaskGroup& group, WalkPart* part) {
+  for (auto& child : part->children) {
+    WalkPart* c = child.get();
+    group.Run([&group, c] { WalkSubdirectory(group, c); });
+  }
+}
+
+// Appends `part` and its subtree in the sequential walk's order.
+void Flatten(WalkPart& part, std::vector<analyze::FileEntry>* entries,
+             analyze::WalkReport* report, std::size_t max_examples) {
+  std::move(part.files.begin(), part.files.end(), std::back_inserter(*entries));
+  report->Add(part.report, max_examples);
+  for (auto& child : part.children) Flatten(*child, entries, report, max_examples);
+}
+
+absl::Status ParallelWalk(sched::Executor& executor, const std::string& root,
+                          std::vector<analyze::FileEntry>* entries,
+                          analyze::WalkReport* report) {
+  WalkPart top;
+  top.directory = root;
+  if (absl::Status s = WalkOneDirectory(&top); !s.ok()) return s;
+  {
+    sched::TaskGroup group(executor);
+    SpawnChildren(group, &top);
+    group.Wait();
+  }
+  *report = analyze::WalkReport();
+  Flatten(top, entries, report, analyze::WalkOptions().max_examples);
+  return absl::OkStatus();
+}
+
 analyze::FileAnalyzer& ThreadAnalyzer() {
   thread_local analyze::FileAnalyzer analyzer;
   return analyzer;
@@ -153,9 +236,12 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
     });
   }
   std::vector<analyze::FileEntry> entries;
-  absl::Status walked = analyze::WalkTree(
-      root, analyze::WalkOptions(),
-      [&](const analyze::FileEntry& e) { entries.push_back(e); }, &out.walk);
+  absl::Status walked =
+      rt != nullptr
+          ? ParallelWalk(rt->executor(), root, &entries, &out.walk)
+          : analyze::WalkTree(
+                root, analyze::WalkOptions(),
+                [&](const analyze::FileEntry& e) { entries.push_back(e); }, &out.walk);
   if (opener.joinable()) opener.join();
   if (!walked.ok()) return walked;
   out.walk_seconds = absl::ToDoubleSeconds(absl::Now() - start);

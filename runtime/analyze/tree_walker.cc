@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <set>
 #include <string>
 #include <utility>
@@ -191,7 +192,7 @@ class Walker {
       File(std::move(path), st, via_symlink);
     } else if (S_ISDIR(st.st_mode)) {
       if (FirstVisit(st)) {
-        subdirs->push_back(std::move(path));
+        if (!options_.descend || options_.descend(path)) subdirs->push_back(std::move(path));
       } else {
         Problem(WalkProblem::kDirectoryCycle, path, 0);
       }
@@ -232,6 +233,21 @@ std::int64_t WalkReport::total_problems() const {
   std::int64_t n = 0;
   for (std::int64_t p : problems) n += p;
   return n;
+}
+
+void WalkReport::Add(const WalkReport& other, std::size_t max_examples) {
+  directories += other.directories;
+  files += other.files;
+  bytes += other.bytes;
+  excluded += other.excluded;
+  empty_files += other.empty_files;
+  too_large += other.too_large;
+  directory_symlinks += other.directory_symlinks;
+  for (std::size_t i = 0; i < std::size(problems); ++i) problems[i] += other.problems[i];
+  for (const Example& e : other.examples) {
+    if (examples.size() >= max_examples) break;
+    examples.push_back(e);
+  }
 }
 
 absl::Status WalkTree(std::string_view root, const WalkOptions& options,
