@@ -357,7 +357,9 @@ class TieredCache {
 //     unless an L3 write failed (counted in l3 errors). PutBatch writes L3
 //     for all its keys first, so while it runs L3 may hold a batch value of k
 //     that memory does not hold yet: the batch's write of k takes effect when
-//     k enters L1 under its stripe, and if another call wrote k in between,
+//     k enters L1 under its stripe, and if another call wrote k in between
+//     (a version above the batch's start version, read after passing
+//     through k's stripe so that no older write is still in flight),
 //     PutBatch copies memory's outcome back to L3 (or removes k from L3).
 //   - stripe.writes[k], if present, has the version of k's latest write; it
 //     is kept at least until no call that could carry an older victim of k
@@ -565,6 +567,21 @@ absl::Status TieredCache<K, V, KS, VS>::PutBatch(std::span<const std::pair<K, V>
   cache_internal::TierCalls::Scope call(calls_);
   const std::uint64_t start_version = next_version_.load(std::memory_order_relaxed);
   const std::size_t n = entries.size();
+  // Every write takes its version under its key's stripe and finishes (L3
+  // and memory) before unlocking. Passing through each stripe of the batch
+  // once now waits out the writes that took a version <= start_version, so
+  // their L3 writes land before ours; any later write has a larger version
+  // and is seen as a race below.
+  {
+    std::array<bool, kStripes> touched{};
+    for (const auto& e : entries) {
+      Stripe& s = StripeFor(e.first);
+      bool& t = touched[static_cast<std::size_t>(&s - stripes_.data())];
+      if (t) continue;
+      t = true;
+      std::lock_guard<std::mutex> pass(s.mu);
+    }
+  }
   // For a key present more than once only its last entry is stored.
   absl::flat_hash_map<K, std::size_t> last;
   last.reserve(n);
