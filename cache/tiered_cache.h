@@ -19,6 +19,8 @@
 // Complexity:    Get: L1 hit O(1); miss adds an L2 lookup and, with L3, one
 //                RocksDB point read. Put: O(1) expected plus evictions and,
 //                with L3, one RocksDB write (synchronous, no fsync).
+//                PutBatch: the same per entry but ONE RocksDB write for all
+//                (the way to fill L3 with many small entries).
 // Ownership:     Get returns std::shared_ptr<const V> that stays valid after
 //                the entry is evicted, moved between tiers or overwritten.
 //                The TieredCache owns its tiers and the L3 database handle.
@@ -60,10 +62,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -191,6 +195,22 @@ class TieredCache {
     return Put(key, std::move(value), options_.default_ttl);
   }
   absl::Status Put(const K& key, V value, absl::Duration ttl);
+
+  // Puts every (key, value) as Put does, except that the L3 records of the
+  // whole batch go to L3 first, in one atomic RocksDB write
+  // (PersistentStore::PutBatch), and then each entry enters L1 under its
+  // stripe. A key written, erased or promoted by another call while the
+  // batch runs keeps that call's outcome: its memory value (if any) is
+  // rewritten to L3, else its L3 record is removed. Entries are taken in
+  // order; for a key present twice the later one wins.
+  // Errors: InvalidArgument (the first one) for entries Put would refuse;
+  // those keys then have no value in any tier, the other entries are stored.
+  // L3 I/O errors are reported in Stats() and the values kept in memory, as
+  // with Put.
+  absl::Status PutBatch(std::span<const std::pair<K, V>> entries) {
+    return PutBatch(entries, options_.default_ttl);
+  }
+  absl::Status PutBatch(std::span<const std::pair<K, V>> entries, absl::Duration ttl);
 
   // Removes `key` from every tier. Returns whether a memory tier held it.
   bool Erase(const K& key);
@@ -347,7 +367,13 @@ class TieredCache {
 //   - k is in at most one of L1 and L2 (exclusive tiers).
 //   - The copy in L1 or L2, if any, holds the latest value written for k
 //     (largest version); with an L3, L3 holds that value too (write-through),
-//     unless an L3 write failed (counted in l3 errors).
+//     unless an L3 write failed (counted in l3 errors). PutBatch writes L3
+//     for all its keys first, so while it runs L3 may hold a batch value of k
+//     that memory does not hold yet: the batch's write of k takes effect when
+//     k enters L1 under its stripe, and if another call wrote k in between
+//     (a version above the batch's start version, read after passing
+//     through k's stripe so that no older write is still in flight),
+//     PutBatch copies memory's outcome back to L3 (or removes k from L3).
 //   - stripe.writes[k], if present, has the version of k's latest write; it
 //     is kept at least until no call that could carry an older victim of k
 //     is in flight (TierCalls tickets), then pruned.
@@ -556,6 +582,120 @@ absl::Status TieredCache<K, V, KS, VS>::Put(const K& key, V value, absl::Duratio
   }
   RecordWriteLocked(s, key, version);
   return status;
+}
+
+template <typename K, typename V, typename KS, typename VS>
+absl::Status TieredCache<K, V, KS, VS>::PutBatch(std::span<const std::pair<K, V>> entries,
+                                                 absl::Duration ttl) {
+  // Write records made by other calls while this one runs are kept until it
+  // ends (as for a GetOrCompute flight), so each key's race check below
+  // sees them.
+  cache_internal::TierCalls::Scope call(calls_);
+  const std::uint64_t start_version = next_version_.load(std::memory_order_relaxed);
+  const std::size_t n = entries.size();
+  // Every write takes its version under its key's stripe and finishes (L3
+  // and memory) before unlocking. Passing through each stripe of the batch
+  // once now waits out the writes that took a version <= start_version, so
+  // their L3 writes land before ours; any later write has a larger version
+  // and is seen as a race below.
+  {
+    std::array<bool, kStripes> touched{};
+    for (const auto& e : entries) {
+      Stripe& s = StripeFor(e.first);
+      bool& t = touched[static_cast<std::size_t>(&s - stripes_.data())];
+      if (t) continue;
+      t = true;
+      std::lock_guard<std::mutex> pass(s.mu);
+    }
+  }
+  // For a key present more than once only its last entry is stored.
+  absl::flat_hash_map<K, std::size_t> last;
+  last.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) last.insert_or_assign(entries[i].first, i);
+  auto superseded = [&](std::size_t i) { return last.find(entries[i].first)->second != i; };
+  std::vector<Slot> slots;
+  slots.reserve(n);
+  std::vector<char> fits(n, 1);  // accepted by L1 (and by L3, if any)
+  absl::Status first;
+  auto refuse = [&](std::size_t i, absl::Status why) {
+    fits[i] = 0;
+    if (first.ok()) first = std::move(why);
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    slots.push_back(Slot{entries[i].second, 0, ExpireNanos(ttl)});
+    const std::size_t charge = l1_->ChargeOf(entries[i].first, slots.back());
+    if (charge > l1_->max_entry_charge()) {
+      refuse(i, absl::InvalidArgumentError(absl::StrCat(
+                    "TieredCache: entry charge ", charge, " exceeds L1's largest entry ",
+                    l1_->max_entry_charge())));
+    }
+  }
+  if constexpr (kSerializable) {
+    if (L3Usable()) {
+      std::vector<std::string> kbytes(n), vbytes(n);
+      std::vector<cache_internal::PersistentStore::BatchEntry> batch;
+      batch.reserve(n);
+      const absl::Time expiry =
+          ttl == absl::InfiniteDuration() ? absl::InfiniteFuture() : WallNow() + ttl;
+      const std::uint64_t l3_capacity = store_->Stats().capacity_bytes;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!fits[i] || superseded(i)) continue;
+        KS::Serialize(entries[i].first, &kbytes[i]);
+        VS::Serialize(entries[i].second, &vbytes[i]);
+        const std::uint64_t record =
+            cache_internal::PersistentStore::RecordCharge(kbytes[i].size(), vbytes[i].size());
+        if (record > options_.l3_max_entry_bytes || record > l3_capacity) {
+          refuse(i, absl::InvalidArgumentError(absl::StrCat(
+                        "TieredCache: L3 record of ", record, " bytes exceeds the L3's limits")));
+          continue;
+        }
+        batch.push_back({kbytes[i], vbytes[i], expiry});
+      }
+      // Refusals the store makes itself (a concurrent SetCapacity) only
+      // leave L3 without the record: a miss, never a stale value.
+      if (absl::Status st = store_->PutBatch(batch);
+          !st.ok() && st.code() != absl::StatusCode::kInvalidArgument) {
+        ReportL3Error(st);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (superseded(i)) continue;
+    const K& key = entries[i].first;
+    Stripe& s = StripeFor(key);
+    StripeLock lock(s);
+    auto w = s.writes.find(key);
+    if (w != s.writes.end() && w->second.version > start_version) {
+      // Another call changed the key meanwhile; its L3 write may have landed
+      // before ours. Make L3 agree with memory, which holds that outcome.
+      if (L3Usable()) {
+        SlotPtr cur = l1_->Get(key);
+        if (cur == nullptr) cur = l2_->Get(key);
+        const absl::Duration left = cur != nullptr ? Remaining(*cur) : absl::ZeroDuration();
+        absl::Status st = left > absl::ZeroDuration()
+                              ? WriteL3Locked(s, key, cur->value, left)
+                              : store_->Erase(KeyBytes(key));
+        if (!st.ok() && st.code() != absl::StatusCode::kInvalidArgument) ReportL3Error(st);
+      }
+      continue;
+    }
+    const std::uint64_t version = next_version_.fetch_add(1, std::memory_order_relaxed) + 1;
+    absl::Status status = fits[i] ? absl::OkStatus() : absl::InvalidArgumentError("refused");
+    if (status.ok()) {
+      slots[i].version = version;
+      status = InsertLocked(s, key, std::move(slots[i]), ttl);
+      if (!status.ok() && first.ok()) first = status;
+    }
+    if (!status.ok()) {  // No tier may keep an older value.
+      l1_->Erase(key);
+      l2_->Erase(key);
+      if (L3Usable()) {
+        if (absl::Status e = store_->Erase(KeyBytes(key)); !e.ok()) ReportL3Error(e);
+      }
+    }
+    RecordWriteLocked(s, key, version);
+  }
+  return first;
 }
 
 template <typename K, typename V, typename KS, typename VS>

@@ -44,6 +44,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <typeindex>
 #include <typeinfo>
@@ -145,6 +146,11 @@ class NamedCache final : public runtime_internal::TunableCache {
   absl::Status Put(const K& key, V value) {
     Sample(key);
     return tiered_->Put(key, std::move(value));
+  }
+  // TieredCache::PutBatch: one L3 write for all entries (sampled per key).
+  absl::Status PutBatch(std::span<const std::pair<K, V>> entries) {
+    for (const auto& e : entries) Sample(e.first);
+    return tiered_->PutBatch(entries);
   }
   bool Erase(const K& key) { return tiered_->Erase(key); }
   template <typename Fn>

@@ -6,9 +6,12 @@
 //     later stay indexed until removed), and order_ holds one
 //     (expiry-or-max, seq, key) tuple per index_ entry with the same values.
 //   - charged_bytes_ == sum of index_[k].charge <= capacity_.
-//   - Every mutation of the database (Put, Erase, eviction, purge) happens
-//     under mu_ as one atomic WriteBatch, and the index is changed only after
-//     the batch succeeded, so the index never describes a write that failed.
+//   - Every mutation of the database (Put, PutBatch, Erase, eviction, purge)
+//     happens under mu_ as one atomic WriteBatch, and the index describes a
+//     write only once it succeeded: Put changes the index after the write;
+//     PutBatch changes it while building the batch (each entry's victims are
+//     chosen against what the earlier entries left) with an undo log of each
+//     touched key's first state, replayed if the write fails.
 //   - Once a write failed, out_of_service_ is true forever, first_write_error_
 //     holds the cause, and no read or write reaches the database again (the
 //     database may hold a value older than the one the caller meant to
@@ -233,6 +236,12 @@ void PersistentStore::IndexInsertLocked(std::string key, std::uint64_t charge,
   charged_bytes_ += charge;
 }
 
+void PersistentStore::IndexRestoreLocked(std::string key, const IndexEntry& entry) {
+  order_.emplace(OrderExpiry(entry.expiry_micros), entry.seq, key);
+  index_.insert_or_assign(std::move(key), entry);
+  charged_bytes_ += entry.charge;
+}
+
 void PersistentStore::IndexEraseLocked(std::string_view key) {
   auto it = index_.find(AV(key));
   if (it == index_.end()) return;
@@ -371,6 +380,83 @@ absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
         too_big ? options_.max_entry_bytes : capacity_));
   }
   return absl::OkStatus();
+}
+
+absl::Status PersistentStore::PutBatch(std::span<const BatchEntry> entries) {
+  const std::uint64_t now = NowMicros();
+  std::vector<std::string> records(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const BatchEntry& e = entries[i];
+    if (RecordCharge(e.key.size(), e.value.size()) <= options_.max_entry_bytes) {
+      EncodeL3Record(e.key, e.value, ExpiryMicros(e.expiry), &records[i]);
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (out_of_service()) return OutOfServiceErrorLocked();
+  // The first state of every key this batch touches, to undo on failure.
+  absl::flat_hash_map<std::string, std::optional<IndexEntry>> undo;
+  auto save = [&](std::string_view key) {
+    if (undo.contains(AV(key))) return;
+    auto it = index_.find(AV(key));
+    undo.emplace(std::string(key), it == index_.end() ? std::nullopt
+                                                      : std::optional<IndexEntry>(it->second));
+  };
+  rocksdb::WriteBatch batch;
+  std::uint64_t stored = 0, evicted = 0, expired_total = 0;
+  absl::Status refused;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const BatchEntry& e = entries[i];
+    const std::uint64_t charge = RecordCharge(e.key.size(), e.value.size());
+    const std::uint64_t expiry_micros = ExpiryMicros(e.expiry);
+    const bool too_big = charge > options_.max_entry_bytes;
+    const bool over_capacity = charge > capacity_;
+    const bool store = !too_big && !over_capacity && !Expired(expiry_micros, now);
+    std::uint64_t expired = 0;
+    const std::vector<std::string> victims =
+        PickVictimsLocked(store ? charge : 0, store ? e.key : std::string_view(), kPurgePerPut,
+                          now, &expired);
+    for (const std::string& v : victims) {
+      save(v);
+      batch.Delete(v).PermitUncheckedError();
+      IndexEraseLocked(v);
+    }
+    evicted += victims.size() - expired;
+    expired_total += expired;
+    save(e.key);
+    const rocksdb::Slice k(e.key.data(), e.key.size());
+    if (store) {
+      batch.Put(k, records[i]).PermitUncheckedError();
+    } else if (index_.contains(AV(e.key))) {
+      batch.Delete(k).PermitUncheckedError();  // Do not serve a stale value.
+    }
+    IndexEraseLocked(e.key);
+    if (store) {
+      IndexInsertLocked(std::string(e.key), charge, expiry_micros);
+      ++stored;
+    }
+    if ((too_big || over_capacity) && refused.ok()) {
+      refused = absl::InvalidArgumentError(absl::StrCat(
+          "L3 store at '", options_.directory, "': entry for key \"", Printable(e.key), "\" is ",
+          charge, " bytes, larger than the ", too_big ? "max_entry_bytes " : "capacity ",
+          too_big ? options_.max_entry_bytes : capacity_));
+    }
+  }
+  if (batch.Count() > 0) {
+    rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) {
+      for (auto& [key, before] : undo) {
+        IndexEraseLocked(key);
+        if (before.has_value()) IndexRestoreLocked(key, *before);
+      }
+      return WriteFailedLocked(FromRocksDB(
+          s, options_.directory,
+          absl::StrCat("batch write of ", entries.size(), " records failed")));
+    }
+  }
+  puts_ += stored;
+  evictions_ += evicted;
+  expired_removed_.fetch_add(expired_total, std::memory_order_relaxed);
+  return refused;
 }
 
 absl::Status PersistentStore::Erase(std::string_view key) {

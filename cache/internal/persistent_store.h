@@ -37,9 +37,11 @@
 // a restarted process never reads the stale records either.
 //
 // Thread-safety: thread-safe. Reads go to RocksDB without our lock; Put,
-//                Erase and eviction hold one std::mutex.
+//                PutBatch, Erase and eviction hold one std::mutex.
 // Complexity:    Get: one RocksDB point lookup. Put: one RocksDB write plus
 //                O(log n) index work per record written or evicted.
+//                PutBatch: one RocksDB write (one WAL append) for the whole
+//                batch plus the same index work per record.
 //                Open: O(records) scan.
 // Ownership:     the store owns its RocksDB instance; one store per directory
 //                (RocksDB's LOCK file makes a second Open fail cleanly).
@@ -59,6 +61,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -142,6 +145,22 @@ class PersistentStore {
   absl::Status Put(std::string_view key, std::string_view value,
                    absl::Time expiry = absl::InfiniteFuture());
 
+  // One record of PutBatch.
+  struct BatchEntry {
+    std::string_view key;
+    std::string_view value;
+    absl::Time expiry = absl::InfiniteFuture();
+  };
+
+  // Stores every entry as Put would, in order (a later entry for the same
+  // key wins), evicting as needed, with ONE atomic RocksDB write: either all
+  // records (and their evictions) are written or none is. Entries Put would
+  // refuse (larger than max_entry_bytes or the capacity) are skipped, and a
+  // previous record under their key is removed; the first such refusal is
+  // returned as InvalidArgument after the rest of the batch is stored.
+  // Unavailable on a write error (nothing of the batch is stored).
+  absl::Status PutBatch(std::span<const BatchEntry> entries);
+
   // Removes `key` if present. Unavailable on a write error.
   absl::Status Erase(std::string_view key);
 
@@ -187,6 +206,9 @@ class PersistentStore {
   absl::Status OutOfServiceErrorLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void IndexInsertLocked(std::string key, std::uint64_t charge,
                          std::uint64_t expiry_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Puts back an entry IndexEraseLocked removed (same seq): PutBatch's undo.
+  void IndexRestoreLocked(std::string key, const IndexEntry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keys to remove so that charged_bytes_ - freed + incoming <= capacity,
   // skipping `replacing` (whose charge the caller already subtracted from
   // `incoming`'s budget), plus up to `purge_limit` expired records.

@@ -1,10 +1,12 @@
 // tree_walker.cc: an iterative depth-first walk (open(O_DIRECTORY) +
-// fdopendir + readdir to list, lstat/stat to examine).
+// fdopendir + readdir to list, fstatat relative to the directory to examine).
 //
 // Design: a stack of directory paths, no recursion, so depth is bounded by
 // memory and not by the thread's stack. For each directory: list all names,
-// close the directory, sort the names, call the test hook, then examine each
-// name by path; no descriptor is held while the caller's on_file runs.
+// sort them, call the test hook, then examine each name with fstatat on the
+// directory's descriptor (no path lookup from the root per entry: about a
+// third of the walk's system time on /usr/include), then close it. At most
+// one directory descriptor is open at a time (also while on_file runs).
 // Subdirectories are pushed in reverse order so they pop in byte order.
 // Every failing system call becomes a counted WalkProblem: ENOENT after a
 // listing means the entry vanished, ENOENT/ELOOP through a link mean a
@@ -24,6 +26,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <set>
 #include <string>
 #include <utility>
@@ -99,7 +102,9 @@ class Walker {
       stack.pop_back();
       ++report_->directories;
       names.clear();
-      if (!List(dir, &names)) continue;
+      DIR* d = List(dir, &names);
+      if (d == nullptr) continue;
+      const int dir_fd = ::dirfd(d);
       std::sort(names.begin(), names.end());
       if (options_.after_list_hook) options_.after_list_hook(dir);
       subdirs.clear();
@@ -109,8 +114,9 @@ class Walker {
           continue;
         }
         std::string path = absl::StrCat(dir == "/" ? "" : dir, "/", name);
-        Visit(std::move(path), &subdirs);
+        Visit(dir_fd, name, std::move(path), &subdirs);
       }
+      ::closedir(d);
       for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) {
         stack.push_back(std::move(*it));
       }
@@ -123,21 +129,22 @@ class Walker {
   }
 
  private:
-  bool List(const std::string& dir, std::vector<std::string>* names) {
+  // The open directory with its names listed, or null (problem counted).
+  DIR* List(const std::string& dir, std::vector<std::string>* names) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
       int error = errno;
       Problem(error == ENOENT ? WalkProblem::kVanished
                               : WalkProblem::kUnreadableDirectory,
               dir, error);
-      return false;
+      return nullptr;
     }
     DIR* d = ::fdopendir(fd);
     if (d == nullptr) {
       int error = errno;
       ::close(fd);
       Problem(WalkProblem::kUnreadableDirectory, dir, error);
-      return false;
+      return nullptr;
     }
     errno = 0;
     while (struct dirent* ent = ::readdir(d)) {
@@ -146,17 +153,20 @@ class Walker {
       errno = 0;
     }
     int error = errno;
-    ::closedir(d);
     if (error != 0) {
+      ::closedir(d);
       Problem(WalkProblem::kUnreadableDirectory, dir, error);
-      return false;
+      return nullptr;
     }
-    return true;
+    return d;
   }
 
-  void Visit(std::string path, std::vector<std::string>* subdirs) {
+  // Examines `name` in the directory open as `dir_fd`; `path` is its full
+  // path (for FileEntry and reports).
+  void Visit(int dir_fd, const std::string& name, std::string path,
+             std::vector<std::string>* subdirs) {
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) {
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       int error = errno;
       Problem(error == ENOENT ? WalkProblem::kVanished : WalkProblem::kUnreadableEntry,
               path, error);
@@ -165,7 +175,7 @@ class Walker {
     bool via_symlink = false;
     if (S_ISLNK(st.st_mode)) {
       via_symlink = true;
-      if (::stat(path.c_str(), &st) != 0) {
+      if (::fstatat(dir_fd, name.c_str(), &st, 0) != 0) {
         int error = errno;
         WalkProblem p = error == ENOENT  ? WalkProblem::kDanglingSymlink
                         : error == ELOOP ? WalkProblem::kSymlinkLoop
@@ -182,7 +192,7 @@ class Walker {
       File(std::move(path), st, via_symlink);
     } else if (S_ISDIR(st.st_mode)) {
       if (FirstVisit(st)) {
-        subdirs->push_back(std::move(path));
+        if (!options_.descend || options_.descend(path)) subdirs->push_back(std::move(path));
       } else {
         Problem(WalkProblem::kDirectoryCycle, path, 0);
       }
@@ -223,6 +233,21 @@ std::int64_t WalkReport::total_problems() const {
   std::int64_t n = 0;
   for (std::int64_t p : problems) n += p;
   return n;
+}
+
+void WalkReport::Add(const WalkReport& other, std::size_t max_examples) {
+  directories += other.directories;
+  files += other.files;
+  bytes += other.bytes;
+  excluded += other.excluded;
+  empty_files += other.empty_files;
+  too_large += other.too_large;
+  directory_symlinks += other.directory_symlinks;
+  for (std::size_t i = 0; i < std::size(problems); ++i) problems[i] += other.problems[i];
+  for (const Example& e : other.examples) {
+    if (examples.size() >= max_examples) break;
+    examples.push_back(e);
+  }
 }
 
 absl::Status WalkTree(std::string_view root, const WalkOptions& options,

@@ -11,8 +11,10 @@
 //
 // Thread-safety: WalkTree is reentrant; concurrent walks share nothing. The
 //                callbacks run on the calling thread.
-// Complexity:    O(entries) system calls (one fstatat per entry, two for a
-//                symbolic link) plus sorting each directory's names.
+// Complexity:    O(entries) system calls (one fstatat per entry, relative
+//                to its directory's descriptor; two for a symbolic link)
+//                plus sorting each directory's names. One directory
+//                descriptor is open at a time.
 // Ownership:     the FileEntry passed to `on_file` is valid during the call.
 // Errors:        a root that cannot be opened returns absl::Status
 //                (NotFound, PermissionDenied...); every problem below the
@@ -69,6 +71,13 @@ struct WalkOptions {
   std::uint64_t max_file_bytes = 100ull * 1024 * 1024;
   // How many example paths WalkReport keeps.
   std::size_t max_examples = 16;
+  // Called with the path of each subdirectory the walk is about to enter
+  // (after the exclusion and symbolic-link rules); returning false skips it,
+  // so that the caller can walk it separately, e.g. one WalkTree per
+  // subdirectory on other threads (cycle detection with
+  // follow_directory_symlinks is then per WalkTree call). Null (default):
+  // every subdirectory is walked. Runs on the walking thread.
+  std::function<bool(const std::string& directory)> descend;
   // Test hook: called with a directory's path after its names were listed
   // and before any of them is examined (to make entries vanish mid-walk).
   std::function<void(const std::string& directory)> after_list_hook;
@@ -95,6 +104,9 @@ struct WalkReport {
     return problems[static_cast<int>(p)];
   }
   std::int64_t total_problems() const;
+  // Adds `other`'s counters to this report and appends its examples while
+  // fewer than max_examples are kept (for walks split over subdirectories).
+  void Add(const WalkReport& other, std::size_t max_examples);
 };
 
 // Walks `root` (a directory, or a single file) and calls on_file for each

@@ -40,6 +40,13 @@ printf 'x = 1\ny = 2\nz = 3\n' > "$T/tree/b.py"
 [ "$(field "$T/run3.json" "j['performance']['counted']")" = "1" ] || fail "changed file not recounted alone"
 [ "$(field "$T/run3.json" "{l['language']: l['code'] for l in j['languages']}['Python']")" = "3" ] || fail "changed counts"
 
+# A fourth process finds every result in L3, the recounted one included (the
+# third run's batch was written), with the counts of an uncached run.
+"$ADAPTRT" analyze --json "$T/tree" > "$T/run4.json" || fail "fourth analyze"
+[ "$(field "$T/run4.json" "j['performance']['from_cache']")" = "5" ] || fail "fourth run not all from cache: $(cat "$T/run4.json")"
+"$ADAPTRT" analyze --json --no-cache "$T/tree" > "$T/nocache.json" || fail "--no-cache --json"
+[ "$(field "$T/run4.json" "(j['languages'], j['total'], j['skipped'])")" = "$(field "$T/nocache.json" "(j['languages'], j['total'], j['skipped'])")" ] || fail "cached and uncached counts differ"
+
 # --no-cache and --baseline (text).
 "$ADAPTRT" analyze --no-cache --baseline "$T/tree" > "$T/text.out" || fail "text analyze"
 grep -q "speedup" "$T/text.out" || fail "no speedup line"

@@ -197,6 +197,53 @@ TEST_F(TreeWalkerTest, DirectoryRemovedMidWalkIsVanished) {
   EXPECT_EQ(report.count(WalkProblem::kVanished), 1);
 }
 
+// descend lets a caller walk subdirectories separately: walking the root
+// without descending, then each refused subdirectory on its own, and adding
+// the reports gives the files and counters of one full walk.
+TEST_F(TreeWalkerTest, DescendHookSplitsAWalkIntoDirectories) {
+  Write("a.c", "int a;\n");
+  Write("x/b.c", "int b;\n");
+  Write("x/y/c.c", "int c;\n");
+  Write("x/.git/ignored.c", "int i;\n");
+  Write("z/empty.c", "");
+  fs::create_symlink("missing", fs::path(root_) / "x" / "dangling");
+  WalkReport full;
+  const std::vector<std::string> all = Walk(WalkOptions(), &full);
+
+  std::vector<std::string> files;
+  WalkReport sum;
+  std::vector<std::string> pending = {root_};
+  while (!pending.empty()) {
+    const std::string dir = pending.front();
+    pending.erase(pending.begin());
+    std::vector<std::string> children;
+    WalkOptions o;
+    o.descend = [&children](const std::string& d) {
+      children.push_back(d);
+      return false;
+    };
+    WalkReport part;
+    ASSERT_TRUE(WalkTree(dir, o,
+                         [&](const FileEntry& e) {
+                           files.push_back(e.path.substr(root_.size() + 1));
+                         },
+                         &part)
+                    .ok());
+    sum.Add(part, 16);
+    // Depth-first, as the walk itself: children before later siblings.
+    pending.insert(pending.begin(), children.begin(), children.end());
+  }
+  EXPECT_EQ(files, all);
+  EXPECT_EQ(sum.directories, full.directories);
+  EXPECT_EQ(sum.files, full.files);
+  EXPECT_EQ(sum.bytes, full.bytes);
+  EXPECT_EQ(sum.excluded, full.excluded);
+  EXPECT_EQ(sum.empty_files, full.empty_files);
+  EXPECT_EQ(sum.total_problems(), full.total_problems());
+  EXPECT_EQ(sum.count(WalkProblem::kDanglingSymlink), 1);
+  ASSERT_EQ(sum.examples.size(), 1u);
+}
+
 TEST_F(TreeWalkerTest, BadRootsAreStatuses) {
   WalkReport report;
   auto ignore = [](const FileEntry&) {};
