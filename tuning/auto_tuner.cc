@@ -74,7 +74,7 @@ AutoTunerController::Output AutoTunerController::Step(
     ExecutorSample s = *executor;
     s.now = now;
     if (options_.target == TuningTarget::kLatency) {
-      s.throughput = s.mean_latency_ms > 0 ? 1000.0 / s.mean_latency_ms : 0;
+      s.throughput = s.mean_run_ms > 0 ? 1000.0 / s.mean_run_ms : 0;
     }
     const int before = climber_.current();
     const WorkerDecision d = climber_.Step(s);
@@ -88,7 +88,7 @@ AutoTunerController::Output AutoTunerController::Step(
       decision.to = d.workers;
       decision.reason = d.reason;
       if (options_.target == TuningTarget::kLatency) {
-        absl::StrAppend(&decision.reason, " [objective: 1000 / mean latency ms]");
+        absl::StrAppend(&decision.reason, " [objective: 1000 / mean task run ms]");
       }
       out.decisions.push_back(std::move(decision));
     }

@@ -33,7 +33,7 @@ struct ExecutorSample {
   double idle_fraction = 0;      // share of worker time spent without a task
   double task_cpu_seconds = 0;   // CPU time of the tasks completed
   double task_wall_seconds = 0;  // their wall time (run start to end)
-  double mean_latency_ms = 0;    // mean task latency (queueing + run)
+  double mean_run_ms = 0;        // mean task run time, start to end (queueing is not measured)
 };
 
 // What a cache tier chain reports for one window.

@@ -119,7 +119,7 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
     out.idle_fraction = busy + idle > 0 ? idle / (busy + idle) : 0;
     out.task_cpu_seconds = delta(cur.task_cpu_ns, last_.task_cpu_ns) * 1e-9;
     out.task_wall_seconds = delta(cur.task_wall_ns, last_.task_wall_ns) * 1e-9;
-    out.mean_latency_ms = tasks > 0 ? out.task_wall_seconds * 1e3 / tasks : 0;
+    out.mean_run_ms = tasks > 0 ? out.task_wall_seconds * 1e3 / tasks : 0;
   }
   first_ = false;
   last_time_ = now;

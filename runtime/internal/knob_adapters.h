@@ -110,7 +110,7 @@ class ExecutorWorkerKnob final : public tuning::WorkerKnob {
   sched::Executor* const executor_;
 };
 
-// ExecutorSample from Stats() deltas. mean_latency_ms is the mean task run
+// ExecutorSample from Stats() deltas. mean_run_ms is the mean task run
 // time (task_wall_ns / tasks, needs Options::measure_task_time); queueing
 // time is not measured by the executor and is not included.
 class ExecutorSampler final : public tuning::ExecutorSampleSource {

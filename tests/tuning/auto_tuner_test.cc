@@ -117,7 +117,7 @@ TEST(AutoTunerController, LatencyTargetMinimizesLatency) {
     ExecutorSample s;
     s.workers = workers;
     s.throughput = 100.0 * std::min(workers, 12);
-    s.mean_latency_ms = 5 + std::abs(workers - 6) * 2.0;
+    s.mean_run_ms = 5 + std::abs(workers - 6) * 2.0;
     AutoTunerController::Output out = controller.Step(now, s, std::nullopt);
     if (out.workers.has_value()) workers = *out.workers;
   }
