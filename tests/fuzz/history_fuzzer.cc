@@ -82,6 +82,9 @@ void Check(absl::string_view data) {
   const std::string saved = ScratchPrefix() + ".saved";
   const std::string resaved = ScratchPrefix() + ".resaved";
   Write(input, data);
+  // Save merges into an existing file: start each round trip from none.
+  std::remove(saved.c_str());
+  std::remove(resaved.c_str());
   std::string warning;
   const tuning::History history = tuning::History::Load(input, &warning);
   if (!warning.empty()) {
