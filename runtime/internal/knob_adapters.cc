@@ -19,6 +19,8 @@
 
 #include "runtime/internal/knob_adapters.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -93,6 +95,19 @@ absl::Status CacheSet::SetTierTotal(cache::Tier tier, std::uint64_t bytes) {
   return first;
 }
 
+namespace {
+
+// CPU time of every thread of this process, in nanoseconds (0 if the clock
+// is unavailable).
+std::uint64_t ProcessCpuNanos() {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
 ExecutorSampler::ExecutorSampler(const sched::Executor* executor, double effective_cpus)
     : executor_(executor), effective_cpus_(effective_cpus) {}
 
@@ -103,6 +118,7 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
   out.workers = stats.worker_count;
   std::lock_guard<std::mutex> lock(mu_);
   const sched::WorkerStats& cur = stats.total;
+  const std::uint64_t process_cpu_ns = ProcessCpuNanos();
   if (!first_ && now > last_time_) {
     out.window = now - last_time_;
     const double secs = absl::ToDoubleSeconds(out.window);
@@ -115,7 +131,9 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
     const double idle = static_cast<double>(delta(cur.idle_ns, last_.idle_ns));
     const double cpu = static_cast<double>(delta(cur.busy_cpu_ns, last_.busy_cpu_ns));
     out.throughput = tasks / secs;
-    out.cpu_utilization = cpu * 1e-9 / (secs * effective_cpus_);
+    const double process_cpu =
+        static_cast<double>(delta(process_cpu_ns, last_process_cpu_ns_));
+    out.cpu_utilization = std::max(cpu, process_cpu) * 1e-9 / (secs * effective_cpus_);
     out.idle_fraction = busy + idle > 0 ? idle / (busy + idle) : 0;
     out.task_cpu_seconds = delta(cur.task_cpu_ns, last_.task_cpu_ns) * 1e-9;
     out.task_wall_seconds = delta(cur.task_wall_ns, last_.task_wall_ns) * 1e-9;
@@ -125,6 +143,7 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
   last_time_ = now;
   last_ = cur;
   last_external_ = stats.external_tasks_run;
+  last_process_cpu_ns_ = process_cpu_ns;
   return out;
 }
 

@@ -113,6 +113,11 @@ class ExecutorWorkerKnob final : public tuning::WorkerKnob {
 // ExecutorSample from Stats() deltas. mean_run_ms is the mean task run
 // time (task_wall_ns / tasks, needs Options::measure_task_time); queueing
 // time is not measured by the executor and is not included.
+// cpu_utilization is the whole process's CPU time over the window
+// (CLOCK_PROCESS_CPUTIME_ID, at least the workers' own busy CPU), divided by
+// window x effective_cpus: threads outside the executor (the host's, a
+// caller helping in Wait, RocksDB's) load the same CPUs, so the tuner must
+// not add workers when they saturate them.
 class ExecutorSampler final : public tuning::ExecutorSampleSource {
  public:
   // `effective_cpus` scales cpu_utilization. REQUIRES: effective_cpus > 0.
@@ -127,6 +132,7 @@ class ExecutorSampler final : public tuning::ExecutorSampleSource {
   absl::Time last_time_ ABSL_GUARDED_BY(mu_);
   sched::WorkerStats last_ ABSL_GUARDED_BY(mu_);
   std::uint64_t last_external_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t last_process_cpu_ns_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class TierCapacityKnob final : public tuning::CapacityKnob {

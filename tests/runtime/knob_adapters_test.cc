@@ -2,9 +2,13 @@
 
 #include "runtime/internal/knob_adapters.h"
 
+#include <time.h>
+
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
@@ -83,6 +87,35 @@ TEST(KnobAdaptersTest, ExecutorSamplerReportsWindowDeltas) {
   // Nothing ran since: the next window is empty.
   tuning::ExecutorSample idle = sampler.SampleExecutor(t0 + absl::Seconds(3));
   EXPECT_EQ(idle.throughput, 0);
+}
+
+// CPU burnt by a thread outside the executor counts: the tuner must not add
+// workers while the host's own threads saturate the CPUs.
+TEST(KnobAdaptersTest, ExecutorSamplerCountsTheWholeProcessCpu) {
+  sched::Options o;
+  o.num_workers = 1;
+  auto e = sched::Executor::Create(o);
+  ASSERT_TRUE(e.ok());
+  ExecutorSampler sampler(e->get(), 1.0);
+  const absl::Time t0 = absl::Now();
+  sampler.SampleExecutor(t0);
+  // Burn 0.3 s of this thread's CPU time (whatever the machine's load).
+  std::thread burner([] {
+    auto thread_cpu = [] {
+      struct timespec ts;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return ts.tv_sec + ts.tv_nsec * 1e-9;
+    };
+    const double start = thread_cpu();
+    volatile std::uint64_t sink = 0;
+    while (thread_cpu() - start < 0.3) {
+      for (int i = 0; i < 10000; ++i) sink = sink + i;
+    }
+  });
+  burner.join();
+  tuning::ExecutorSample s = sampler.SampleExecutor(t0 + absl::Seconds(1));
+  EXPECT_EQ(s.throughput, 0);  // the executor ran nothing
+  EXPECT_GE(s.cpu_utilization, 0.29);
 }
 
 TEST(KnobAdaptersTest, CapacityKnobSplitsTierAmongCaches) {
