@@ -333,6 +333,9 @@ class TieredCache {
     return out;
   }
   void ReportL3Error(const absl::Status& status);
+  // Removes `key` from L1, L2 and (if usable) L3; an L3 failure is reported.
+  // Returns whether L1 or L2 held it. REQUIRES: the key's stripe is held.
+  bool EraseEverywhereLocked(const K& key);
   void RecordWriteLocked(Stripe& s, const K& key, std::uint64_t version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
   void Demote(const K& key, const SlotPtr& slot);
@@ -485,6 +488,16 @@ void TieredCache<K, V, KS, VS>::ReportL3Error(const absl::Status& status) {
 }
 
 template <typename K, typename V, typename KS, typename VS>
+bool TieredCache<K, V, KS, VS>::EraseEverywhereLocked(const K& key) {
+  const bool in1 = l1_->Erase(key);
+  const bool in2 = l2_->Erase(key);
+  if (L3Usable()) {
+    if (absl::Status e = store_->Erase(KeyBytes(key)); !e.ok()) ReportL3Error(e);
+  }
+  return in1 || in2;
+}
+
+template <typename K, typename V, typename KS, typename VS>
 void TieredCache<K, V, KS, VS>::RecordWriteLocked(Stripe& s, const K& key,
                                                   std::uint64_t version) {
   s.writes.insert_or_assign(key, WriteRecord{version, calls_.LastTicket()});
@@ -573,13 +586,7 @@ absl::Status TieredCache<K, V, KS, VS>::Put(const K& key, V value, absl::Duratio
     status = WriteL3Locked(s, key, slot.value, ttl);
   }
   if (status.ok()) status = InsertLocked(s, key, std::move(slot), ttl);
-  if (!status.ok()) {  // No tier may keep an older value.
-    l1_->Erase(key);
-    l2_->Erase(key);
-    if (L3Usable()) {
-      if (absl::Status e = store_->Erase(KeyBytes(key)); !e.ok()) ReportL3Error(e);
-    }
-  }
+  if (!status.ok()) EraseEverywhereLocked(key);  // No tier may keep an older value.
   RecordWriteLocked(s, key, version);
   return status;
 }
@@ -686,13 +693,7 @@ absl::Status TieredCache<K, V, KS, VS>::PutBatch(std::span<const std::pair<K, V>
       status = InsertLocked(s, key, std::move(slots[i]), ttl);
       if (!status.ok() && first.ok()) first = status;
     }
-    if (!status.ok()) {  // No tier may keep an older value.
-      l1_->Erase(key);
-      l2_->Erase(key);
-      if (L3Usable()) {
-        if (absl::Status e = store_->Erase(KeyBytes(key)); !e.ok()) ReportL3Error(e);
-      }
-    }
+    if (!status.ok()) EraseEverywhereLocked(key);  // No tier may keep an older value.
     RecordWriteLocked(s, key, version);
   }
   return first;
@@ -703,13 +704,9 @@ bool TieredCache<K, V, KS, VS>::Erase(const K& key) {
   Stripe& s = StripeFor(key);
   StripeLock lock(s);
   const std::uint64_t version = next_version_.fetch_add(1, std::memory_order_relaxed) + 1;
-  const bool in1 = l1_->Erase(key);
-  const bool in2 = l2_->Erase(key);
-  if (L3Usable()) {
-    if (absl::Status e = store_->Erase(KeyBytes(key)); !e.ok()) ReportL3Error(e);
-  }
+  const bool held = EraseEverywhereLocked(key);
   RecordWriteLocked(s, key, version);
-  return in1 || in2;
+  return held;
 }
 
 template <typename K, typename V, typename KS, typename VS>
