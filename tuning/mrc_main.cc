@@ -6,7 +6,8 @@
 // Output: a header "capacity<TAB>miss_ratio" and one row per capacity.
 // --policy=lru (default) estimates with SHARDS; --policy=lfu|arc (and
 // lru-minisim) with mini-simulations: caches of max(1, round(C x R)) entries
-// running cache/policy's code on the keys sampled at rate R.
+// running cache/policy's code on the keys sampled at rate R (LFU at
+// max(R, --lfu-min-rate), see tuning/policy_simulator.h).
 // --sampling-rate=1 gives the exact curve. --max-keys=N switches LRU to
 // fixed-size SHARDS. --exact adds a column "exact_miss_ratio" (LRU: from
 // reuse distances; LFU/ARC: a full-size simulation per capacity) and prints
