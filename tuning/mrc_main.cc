@@ -6,14 +6,17 @@
 // Output: a header "capacity<TAB>miss_ratio" and one row per capacity.
 // --policy=lru (default) estimates with SHARDS; --policy=lfu|arc (and
 // lru-minisim) with mini-simulations: caches of max(1, round(C x R)) entries
-// running cache/policy's code on the keys sampled at rate R.
+// running cache/policy's code on the keys sampled at rate R (LFU at
+// max(R, --lfu-min-rate), see tuning/policy_simulator.h).
 // --sampling-rate=1 gives the exact curve. --max-keys=N switches LRU to
 // fixed-size SHARDS. --exact adds a column "exact_miss_ratio" (LRU: from
 // reuse distances; LFU/ARC: a full-size simulation per capacity) and prints
 // the mean absolute error to stderr. With --entry-bytes and --budget-mb the
 // cache tuner's decision follows on stderr; --policy=all prints the LRU
 // (SHARDS) curve and lets the tuner choose the policy from mini-simulations of
-// LRU, LFU and ARC at the same capacities.
+// LRU, LFU and ARC at the same capacities. LFU is mini-simulated at
+// max(R, --lfu-min-rate) (default 0.3; 0 turns that off): at small R its
+// curve is optimistic (tuning/policy_simulator.h).
 // Formats are cache/trace's: lirs, lis, be32, be64, keys, oracle.
 // Flag names accept dashes or underscores (--sampling-rate, --sampling_rate).
 
@@ -27,6 +30,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cache/policy/policy.h"
 #include "cache/trace/trace_reader.h"
@@ -53,6 +57,9 @@ ABSL_FLAG(uint64_t, entry_bytes, 0,
 ABSL_FLAG(uint64_t, budget_mb, 0, "cache budget for the tier decision, MB");
 ABSL_FLAG(uint64_t, available_mb, 8192, "available memory the original rule sees, MB");
 ABSL_FLAG(double, target_hit_rate, 0.8, "the tier decision's target");
+ABSL_FLAG(double, lfu_min_rate, adaptrt::tuning::kLfuMinMiniSimulationRate,
+          "LFU mini-simulations run at max(--sampling-rate, this) (LFU is not "
+          "scale-invariant; see tuning/policy_simulator.h); 0 = at --sampling-rate");
 
 namespace {
 
@@ -65,14 +72,19 @@ int Fail(const std::string& message) {
   return 2;
 }
 
+// The rate `kind` is estimated at: R, or LFU's floor (--lfu-min-rate).
+double RateFor(PolicyKind kind, double rate) {
+  return t::MiniSimulationRateFor(kind, rate, absl::GetFlag(FLAGS_lfu_min_rate));
+}
+
 // The estimate of `kind`'s curve at rate R (SHARDS for LRU unless
-// `lru_minisim`).
+// `lru_minisim`; mini-simulations at RateFor(kind, R)).
 MissRatioCurve Estimate(const std::vector<uint64_t>& trace, PolicyKind kind, bool lru_minisim,
                         double rate, const std::vector<double>& capacities,
                         const MissRatioCurve& exact_lru) {
   if (kind != PolicyKind::kLru || lru_minisim) {
-    return t::MiniSimulationCurve(trace, t::CachePolicyFactory(kind), capacities, rate,
-                                  absl::GetFlag(FLAGS_seed));
+    return t::MiniSimulationCurve(trace, t::CachePolicyFactory(kind), capacities,
+                                  RateFor(kind, rate), absl::GetFlag(FLAGS_seed));
   }
   if (rate >= 1 && absl::GetFlag(FLAGS_max_keys) == 0 && !exact_lru.empty()) return exact_lru;
   t::ShardsOptions options;
@@ -143,8 +155,12 @@ int main(int argc, char** argv) {
     }
   }
   if (column) {
-    std::fprintf(stderr, "%s, R=%g: requests %zu, mean absolute error %.4f over %zu capacities\n",
-                 all ? "lru" : policy_flag.c_str(), rate, trace.size(),
+    const bool minisim = kind != PolicyKind::kLru || lru_minisim;
+    const double used = minisim ? RateFor(kind, rate) : rate;
+    const std::string simulated_at =
+        used != rate ? absl::StrFormat(" (simulated at R=%g)", used) : "";
+    std::fprintf(stderr, "%s, R=%g%s: requests %zu, mean absolute error %.4f over %zu capacities\n",
+                 all ? "lru" : policy_flag.c_str(), rate, simulated_at.c_str(), trace.size(),
                  t::MeanAbsoluteError(estimate, exact, capacities), capacities.size());
   }
   if (absl::GetFlag(FLAGS_entry_bytes) > 0 && absl::GetFlag(FLAGS_budget_mb) > 0) {

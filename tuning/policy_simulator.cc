@@ -55,6 +55,11 @@ bool CachePolicySimulator::Access(uint64_t key) {
   return false;
 }
 
+double MiniSimulationRateFor(cache::PolicyKind kind, double rate, double lfu_min_rate) {
+  if (kind != cache::PolicyKind::kLfu || lfu_min_rate <= 0) return rate;
+  return std::min(1.0, std::max(rate, lfu_min_rate));
+}
+
 PolicySimulatorFactory CachePolicyFactory(cache::PolicyKind kind) {
   return [kind](uint64_t capacity) {
     return std::make_unique<CachePolicySimulator>(kind, capacity);

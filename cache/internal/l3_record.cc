@@ -9,6 +9,7 @@
 #include <array>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace adaptrt::cache_internal {
 namespace {
@@ -98,6 +99,18 @@ absl::StatusOr<L3Record> DecodeL3Record(std::string_view key,
   out.payload = record.substr(kL3RecordHeaderBytes);
   if (GetFixed32(p + 20) != RecordCrc(std::string_view(p, 20), key, out.payload)) {
     return absl::DataLossError("L3 record checksum mismatch");
+  }
+  // Checked after the CRC, which covers them: non-zero reserved bytes under
+  // a valid checksum were written on purpose, by a format this build does
+  // not know (a damaged byte fails the CRC above). Reading on would ignore
+  // whatever they mean, and would break encode(decode(x)) == x.
+  if (p[5] != 0 || p[6] != 0 || p[7] != 0) {
+    return absl::DataLossError(absl::StrFormat(
+        "L3 record has reserved header bytes 5..7 = %02x %02x %02x, expected 00 00 00 "
+        "(format version %d as this build writes it); a newer revision of the format? "
+        "record not read",
+        unsigned{static_cast<unsigned char>(p[5])}, unsigned{static_cast<unsigned char>(p[6])},
+        unsigned{static_cast<unsigned char>(p[7])}, int{kL3RecordVersion}));
   }
   return out;
 }

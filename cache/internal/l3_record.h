@@ -5,7 +5,8 @@
 //   offset size  field
 //   0      4     magic "aRT3" (0x61 0x52 0x54 0x33)
 //   4      1     format version (kL3RecordVersion = 1)
-//   5      3     reserved, zero
+//   5      3     reserved, zero (a reader rejects a record whose reserved
+//                bytes are not zero: a future format, not misread)
 //   8      8     expiry, microseconds since the Unix epoch, little-endian;
 //                0 = never expires
 //   16     4     payload length in bytes, little-endian
@@ -22,7 +23,8 @@
 // Ownership:     DecodeL3Record's payload view points into `record`.
 // Errors:        DecodeL3Record returns absl::DataLossError naming the cause
 //                (short record, bad magic, unknown version, length mismatch,
-//                checksum mismatch).
+//                checksum mismatch, non-zero reserved bytes under a valid
+//                checksum).
 
 #ifndef ADAPTRT_CACHE_INTERNAL_L3_RECORD_H_
 #define ADAPTRT_CACHE_INTERNAL_L3_RECORD_H_

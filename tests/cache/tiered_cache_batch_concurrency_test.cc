@@ -16,14 +16,14 @@
 
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
-#include "tests/cache/test_dir.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache {
 namespace {
 
 using StringCache = TieredCache<std::string, std::string>;
 
-StringCache::Options Options(const testing::TestDir& dir) {
+StringCache::Options Options(const testing::ScopedTempDir& dir) {
   StringCache::Options o;
   o.l1_capacity = 4 << 20;  // holds every key: memory has the last word
   o.l2_capacity = 1 << 20;
@@ -37,7 +37,7 @@ TEST(TieredCacheBatchConcurrencyTest, L3AgreesWithMemoryAfterRacingWrites) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "RocksDB is not TSan-instrumented; runs in the normal and asan builds";
 #endif
-  testing::TestDir dir;
+  testing::ScopedTempDir dir;
   constexpr int kKeys = 48, kThreads = 4;
 #if defined(__SANITIZE_ADDRESS__)
   constexpr int kRounds = 60;

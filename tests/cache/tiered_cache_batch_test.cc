@@ -11,7 +11,7 @@
 #include "cache/tiered_cache.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cache/test_dir.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache {
 namespace {
@@ -25,7 +25,7 @@ std::unique_ptr<StringCache> Make(StringCache::Options o) {
   return c.ok() ? std::move(*c) : nullptr;
 }
 
-StringCache::Options WithL3(const testing::TestDir& dir) {
+StringCache::Options WithL3(const testing::ScopedTempDir& dir) {
   StringCache::Options o;
   o.l1_capacity = 1 << 20;
   o.l2_capacity = 1 << 20;
@@ -38,7 +38,7 @@ StringCache::Options WithL3(const testing::TestDir& dir) {
 }
 
 TEST(TieredCacheBatchTest, FillsL1AndL3InOneCall) {
-  testing::TestDir dir;
+  testing::ScopedTempDir dir;
   Batch batch;
   for (int i = 0; i < 300; ++i) batch.emplace_back("k" + std::to_string(i), "v" + std::to_string(i));
   {
@@ -64,7 +64,7 @@ TEST(TieredCacheBatchTest, FillsL1AndL3InOneCall) {
 }
 
 TEST(TieredCacheBatchTest, LaterEntryWinsAndOverwritesOlderValues) {
-  testing::TestDir dir;
+  testing::ScopedTempDir dir;
   auto c = Make(WithL3(dir));
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(c->Put("a", "old").ok());
@@ -80,7 +80,7 @@ TEST(TieredCacheBatchTest, LaterEntryWinsAndOverwritesOlderValues) {
 }
 
 TEST(TieredCacheBatchTest, RefusedEntriesHaveNoValueAnywhere) {
-  testing::TestDir dir;
+  testing::ScopedTempDir dir;
   auto c = Make(WithL3(dir));
   ASSERT_NE(c, nullptr);
   ASSERT_TRUE(c->Put("big", "small").ok());

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
-#include "tests/cache/test_dir.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache {
 namespace {
@@ -21,7 +21,7 @@ TEST(TieredCacheL3ConcurrencyTest, WriteThroughUnderConcurrency) {
   GTEST_SKIP() << "RocksDB is not TSan-instrumented; runs in the normal and asan builds";
 #endif
   using C = TieredCache<std::string, std::string>;
-  testing::TestDir dir;
+  testing::ScopedTempDir dir;
   C::Options o;
   o.l1_capacity = 4000;
   o.l2_capacity = 4000;

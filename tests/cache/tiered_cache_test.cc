@@ -11,7 +11,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cache/test_dir.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache {
 namespace {
@@ -243,7 +243,7 @@ class TieredCacheL3Test : public ::testing::Test {
     o.l3_clock = [this] { return wall_; };
     return o;
   }
-  testing::TestDir dir_;
+  testing::ScopedTempDir dir_;
   absl::Time wall_ = absl::FromUnixSeconds(1'800'000'000);
 };
 

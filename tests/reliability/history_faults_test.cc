@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/reliability_util.h"
+#include "tests/util/temp_dir.h"
 #include "tuning/history.h"
 
 namespace adaptrt::testing {
@@ -70,7 +71,7 @@ std::size_t TemporaryFiles(const std::string& path) {
 }
 
 TEST(HistoryFaultTest, SigkillDuringSaveNeverLeavesAnUnloadableFile) {
-  ScratchDir dir("history_kill");
+  ScopedTempDir dir("history_kill");
   const std::string path = dir.Sub("history.tsv");
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   constexpr int kRounds = 10;
@@ -109,7 +110,7 @@ TEST(HistoryFaultTest, SigkillDuringSaveNeverLeavesAnUnloadableFile) {
 }
 
 TEST(HistoryFaultTest, TwoProcessesSavingConcurrentlyLoseNothing) {
-  ScratchDir dir("history_two");
+  ScopedTempDir dir("history_two");
   const std::string path = dir.Sub("history.tsv");
   constexpr int kIterations = 120;  // 40 signatures each, best score 81..120
   const pid_t a = SpawnSelf({"--history_writer", path, "a/", std::to_string(kIterations)});

@@ -29,6 +29,7 @@
 #include "rocksdb/options.h"
 #include "tests/reliability/fault_fs.h"
 #include "tests/reliability/reliability_util.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::testing {
 namespace {
@@ -89,7 +90,7 @@ class L3DiskFullTest : public ::testing::TestWithParam<DiskFullCase> {};
 
 TEST_P(L3DiskFullTest, ServesFromMemoryReportsOnceNeverStaleDiscardsOnRestart) {
   const DiskFullCase param = GetParam();
-  ScratchDir dir("l3_full");
+  ScopedTempDir dir("l3_full");
   const std::string db = dir.Sub("l3");
   auto fault_fs = std::make_shared<FaultFileSystem>();
   std::unique_ptr<rocksdb::Env> env = FaultFileSystem::MakeEnv(fault_fs);
@@ -159,7 +160,7 @@ INSTANTIATE_TEST_SUITE_P(Budgets, L3DiskFullTest,
 // A store that failed is out of service even for Erase, and its own Stats
 // say so; PersistentStore-level check of the same contract.
 TEST(L3FaultTest, StoreOutOfServiceAfterFailedWrite) {
-  ScratchDir dir("l3_oos");
+  ScopedTempDir dir("l3_oos");
   auto fault_fs = std::make_shared<FaultFileSystem>();
   std::unique_ptr<rocksdb::Env> env = FaultFileSystem::MakeEnv(fault_fs);
   cache_internal::PersistentStoreOptions so;
@@ -209,7 +210,7 @@ void ExpectRunsWithoutL3(Cache& cache, absl::string_view cause) {
 }
 
 TEST(L3FaultTest, DirectoryUnderARegularFile) {
-  ScratchDir dir("l3_file");
+  ScopedTempDir dir("l3_file");
   const std::string file = dir.Sub("file");
   std::ofstream(file) << "x";
   auto c = Cache::Create(SmallOptions(file + "/l3", nullptr));
@@ -221,7 +222,7 @@ TEST(L3FaultTest, DirectoryUnderARegularFile) {
 }
 
 TEST(L3FaultTest, FileCreationDenied) {
-  ScratchDir dir("l3_denied");
+  ScopedTempDir dir("l3_denied");
   auto fault_fs = std::make_shared<FaultFileSystem>();
   std::unique_ptr<rocksdb::Env> env = FaultFileSystem::MakeEnv(fault_fs);
   fault_fs->FailCreates(true);
@@ -233,7 +234,7 @@ TEST(L3FaultTest, FileCreationDenied) {
 
 TEST(L3FaultTest, ChmodReadOnlyDirectory) {
   if (::geteuid() == 0) GTEST_SKIP() << "root ignores permissions (FileCreationDenied covers it)";
-  ScratchDir dir("l3_ro");
+  ScopedTempDir dir("l3_ro");
   const fs::path ro = dir.path() / "ro";
   fs::create_directories(ro);
   ::chmod(ro.c_str(), 0500);
@@ -372,7 +373,7 @@ const Corruption kCorruptions[] = {
 };
 
 TEST(L3FaultTest, CorruptFilesNeverCrashNeverServeAWrongValue) {
-  ScratchDir dir("l3_corrupt");
+  ScopedTempDir dir("l3_corrupt");
   const std::string pristine = dir.Sub("pristine");
   Reference ref;
   ASSERT_NO_FATAL_FAILURE(Populate(pristine, &ref));

@@ -29,6 +29,7 @@
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/reliability_util.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::testing {
 namespace {
@@ -108,7 +109,7 @@ TEST(L3KillTest, ReopenAfterSigkillFindsEveryAckedValue) {
 #else
   constexpr int kRounds = 12;
 #endif
-  ScratchDir dir("l3_kill");
+  ScopedTempDir dir("l3_kill");
   const std::string db = dir.Sub("l3");
   const std::string progress_file = dir.Sub("progress");
   std::vector<std::uint64_t> floor(kKeys, 0);  // value verified after the last round

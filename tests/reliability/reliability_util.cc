@@ -11,23 +11,6 @@
 
 namespace adaptrt::testing {
 
-ScratchDir::ScratchDir(std::string_view tag) {
-  static std::atomic<int> counter{0};
-  const char* base = std::getenv("TEST_TMPDIR");
-  path_ = std::filesystem::path(base != nullptr ? base : "/tmp") /
-          (std::string("adaptrt_") + std::string(tag) + "_" + std::to_string(::getpid()) + "_" +
-           std::to_string(counter.fetch_add(1)));
-  std::filesystem::remove_all(path_);
-  std::filesystem::create_directories(path_);
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-std::string ScratchDir::Sub(std::string_view name) const { return (path_ / name).string(); }
-
 namespace {
 char Filler(std::string_view key, std::size_t i) {
   std::size_t h = 1469598103u;

@@ -1,8 +1,6 @@
 // reliability_util.h: helpers shared by the fault-injection tests and the
 // soak binary.
 //
-//   ScratchDir     a fresh directory under $TEST_TMPDIR (or /tmp), removed
-//                  with its contents on destruction.
 //   VersionedValue a value that encodes its key and a version, so that a
 //                  value read back for the wrong key, or an older version
 //                  than allowed, is detected (ParseVersioned).
@@ -10,7 +8,7 @@
 //                  extra arguments: a clean child process (no inherited
 //                  threads of RocksDB or of the test), killable with SIGKILL.
 //
-// Thread-safety: ScratchDir is not thread-safe; the functions are.
+// Thread-safety: thread-safe. (Scratch directories: tests/util/temp_dir.h.)
 // Errors:        SpawnSelf returns -1 if fork fails; the child _exit(127)s if
 //                exec fails.
 
@@ -20,28 +18,12 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace adaptrt::testing {
-
-class ScratchDir {
- public:
-  explicit ScratchDir(std::string_view tag);
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir();
-
-  // A path inside the directory (not created).
-  std::string Sub(std::string_view name) const;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // "<key>#<version>#" padded with a key-dependent filler to `size` bytes (at
 // least the prefix).

@@ -51,6 +51,7 @@
 #include "runtime/runtime.h"
 #include "sched/task_group.h"
 #include "tests/reliability/reliability_util.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::soak {
 namespace {
@@ -350,7 +351,7 @@ class Soak {
 
 int Main(const Flags& flags) {
   const absl::Duration duration = flags.duration;
-  testing::ScratchDir dir("soak");
+  testing::ScopedTempDir dir("soak");
   RuntimeOptions o;
   o.profile = "small_project";
   o.profiles_dir = flags.profiles_dir;

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "runtime/analyze_job.h"
 #include "runtime/runtime.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt {
 namespace {
@@ -18,9 +19,7 @@ namespace fs = std::filesystem;
 class ParallelWalkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tmp_ = std::string(getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(tmp_);
+    tmp_ = dir_.str();
     fs::create_directories(tmp_ + "/tree/sub");
     Write("tree/a.c", "/* comment */\nint a;\n\nint b; // x\n");
     Write("tree/sub/b.py", "# c\nx = 1\n\n");
@@ -38,6 +37,7 @@ class ParallelWalkTest : public ::testing::Test {
     o.workers = 2;
     return o;
   }
+  adaptrt::testing::ScopedTempDir dir_{"analyze"};
   std::string tmp_;
 };
 

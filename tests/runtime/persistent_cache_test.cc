@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "runtime/analyze_job.h"
 #include "runtime/runtime.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt {
 namespace {
@@ -22,9 +23,7 @@ namespace fs = std::filesystem;
 class AnalyzeJobTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    tmp_ = std::string(getenv("TEST_TMPDIR")) + "/" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(tmp_);
+    tmp_ = dir_.str();
     fs::create_directories(tmp_ + "/tree/sub");
     Write("tree/a.c", "/* comment */\nint a;\n\nint b; // x\n");  // C: 1 blank 1 comment 2 code
     Write("tree/sub/b.py", "# c\nx = 1\n\n");                       // Python: 1 1 1
@@ -49,6 +48,7 @@ class AnalyzeJobTest : public ::testing::Test {
     }
     return nullptr;
   }
+  adaptrt::testing::ScopedTempDir dir_{"analyze"};
   std::string tmp_;
 };
 

@@ -10,13 +10,14 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "sched/parallel_for.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt {
 namespace {
 
 RuntimeOptions Base() {
   RuntimeOptions o;
-  o.cache_directory = std::string(getenv("TEST_TMPDIR")) + "/cache";
+  o.cache_directory = (adaptrt::testing::TestTempRoot() / "cache").string();
   o.auto_tune = false;
   return o;
 }
@@ -47,7 +48,7 @@ TEST(RuntimeTest, NamedProfileAndTarget) {
 }
 
 TEST(RuntimeTest, ProfileFromPath) {
-  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/mine.yaml";
+  const std::string path = (adaptrt::testing::TestTempRoot() / "mine.yaml").string();
   std::ofstream(path) << "name: mine\nexecutor:\n  workers: 3\ncache:\n  l1_mb: 7\n";
   RuntimeOptions o = Base();
   o.profile = path;
@@ -72,7 +73,7 @@ TEST(RuntimeTest, BadInputsNameTheProblem) {
   ASSERT_FALSE(rt.ok());
   EXPECT_TRUE(absl::StrContains(rt.status().message(), "/nonexistent/dir/p.yaml"));
 
-  const std::string bad = std::string(getenv("TEST_TMPDIR")) + "/bad.yaml";
+  const std::string bad = (adaptrt::testing::TestTempRoot() / "bad.yaml").string();
   std::ofstream(bad) << "name: bad\ncache:\n  l1_mb: -4\n";
   o.profile = bad;
   rt = Runtime::Create(o);

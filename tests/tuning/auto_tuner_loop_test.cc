@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "tuning/auto_tuner.h"
 #include "tuning/history.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::tuning {
 namespace {
@@ -65,9 +66,7 @@ bool Eventually(F done) {
 }
 
 std::string HistoryPath() {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const std::filesystem::path dir =
-      std::filesystem::path(tmp != nullptr ? tmp : "/tmp") / "loop_test";
+  const std::filesystem::path dir = adaptrt::testing::TestTempRoot() / "loop_test";
   std::filesystem::remove_all(dir);
   return (dir / "history.tsv").string();
 }

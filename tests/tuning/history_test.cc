@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "tuning/internal/file_util.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::tuning {
 namespace {
@@ -14,8 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string TempPath(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  const fs::path dir = fs::path(tmp != nullptr ? tmp : "/tmp") / "history_test";
+  const fs::path dir = adaptrt::testing::TestTempRoot() / "history_test";
   fs::create_directories(dir);
   const fs::path path = dir / name;
   fs::remove(path);

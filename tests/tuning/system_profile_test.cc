@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "tuning/internal/file_util.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::tuning {
 namespace {
@@ -23,8 +24,7 @@ constexpr char kMeminfo[] =
 
 // A fresh fixture directory under TEST_TMPDIR.
 fs::path FixtureDir(const std::string& name) {
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  fs::path dir = fs::path(tmp != nullptr ? tmp : "/tmp") / name;
+  fs::path dir = adaptrt::testing::TestTempRoot() / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -164,8 +164,7 @@ TEST(ProfileSystem, RealMachineIsSane) {
   options.probe_disk = true;
   options.probe.max_bytes = 4 << 20;
   options.probe.max_seconds = 0.5;
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  options.disk_path = tmp != nullptr ? tmp : "/tmp";
+  options.disk_path = adaptrt::testing::TestTempRoot().string();
   absl::StatusOr<SystemProfile> profile = ProfileSystem(options);
   ASSERT_TRUE(profile.ok()) << profile.status();
   EXPECT_GE(profile->topology.hardware_threads, 1);

@@ -5,13 +5,13 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::testing {
 namespace {
 
 TEST(SharedDataTest, EnvironmentOverridesTheCheckoutNeighbour) {
-  const std::filesystem::path dir =
-      std::filesystem::path(std::getenv("TEST_TMPDIR")) / "shared";
+  const std::filesystem::path dir = TestTempRoot() / "shared";
   std::filesystem::create_directories(dir / "traces");
   std::ofstream(dir / "traces" / "tiny.trace") << "1\n2\n";
   ASSERT_EQ(setenv("ADAPTRT_SHARED_DIR", dir.c_str(), 1), 0);

@@ -11,7 +11,7 @@
 #include "cache/internal/persistent_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cache/test_dir.h"
+#include "tests/cache/internal/persistent_store_fixture.h"
 
 namespace adaptrt::cache_internal {
 namespace {
@@ -20,24 +20,13 @@ using ::testing::HasSubstr;
 using ::testing::Optional;
 using Entry = PersistentStore::BatchEntry;
 
-class PersistentStoreBatchTest : public ::testing::Test {
+class PersistentStoreBatchTest : public PersistentStoreFixture {
  protected:
   PersistentStoreOptions Options(std::uint64_t capacity = 1 << 20) {
-    PersistentStoreOptions o;
-    o.directory = dir_.Sub("l3");
-    o.capacity_bytes = capacity;
+    PersistentStoreOptions o = PersistentStoreFixture::Options(capacity);
     o.max_entry_bytes = 4096;
-    o.clock = [this] { return now_; };
     return o;
   }
-  std::unique_ptr<PersistentStore> OpenOrDie(const PersistentStoreOptions& o) {
-    auto s = PersistentStore::Open(o);
-    EXPECT_TRUE(s.ok()) << s.status();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-
-  testing::TestDir dir_;
-  absl::Time now_ = absl::FromUnixSeconds(1'700'000'000);
 };
 
 TEST_F(PersistentStoreBatchTest, StoresEveryRecordAndSurvivesReopen) {

@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "cache/internal/persistent_store.h"
 #include "gtest/gtest.h"
-#include "tests/cache/test_dir.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache_internal {
 namespace {
@@ -20,7 +20,7 @@ TEST(PersistentStoreConcurrencyTest, WritersReadersAndEviction) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "RocksDB is not TSan-instrumented; runs in the normal and asan builds";
 #endif
-  testing::TestDir dir;
+  testing::ScopedTempDir dir;
   PersistentStoreOptions o;
   o.directory = dir.Sub("l3");
   o.capacity_bytes = 64 * PersistentStore::RecordCharge(6, 16);  // Forces eviction.

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
-#include "tests/cache/test_dir.h"
+#include "tests/cache/internal/persistent_store_fixture.h"
 
 namespace adaptrt::cache_internal {
 namespace {
@@ -18,31 +18,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Optional;
 
-struct FakeClock {
-  absl::Time now = absl::FromUnixSeconds(1'700'000'000);
-  std::function<absl::Time()> Fn() {
-    return [this] { return now; };
-  }
-};
-
-class PersistentStoreTest : public ::testing::Test {
- protected:
-  PersistentStoreOptions Options(std::uint64_t capacity = 1 << 20) {
-    PersistentStoreOptions o;
-    o.directory = dir_.Sub("l3");
-    o.capacity_bytes = capacity;
-    o.clock = clock_.Fn();
-    return o;
-  }
-  std::unique_ptr<PersistentStore> OpenOrDie(const PersistentStoreOptions& o) {
-    auto s = PersistentStore::Open(o);
-    EXPECT_TRUE(s.ok()) << s.status();
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-
-  testing::TestDir dir_;
-  FakeClock clock_;
-};
+using PersistentStoreTest = PersistentStoreFixture;
 
 TEST_F(PersistentStoreTest, RoundTrip) {
   auto store = OpenOrDie(Options());
@@ -89,26 +65,26 @@ TEST_F(PersistentStoreTest, TtlWithInjectedClock) {
   {
     auto store = OpenOrDie(Options());
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Put("short", "s", clock_.now + absl::Seconds(10)).ok());
-    ASSERT_TRUE(store->Put("long", "l", clock_.now + absl::Seconds(100)).ok());
+    ASSERT_TRUE(store->Put("short", "s", now_ + absl::Seconds(10)).ok());
+    ASSERT_TRUE(store->Put("long", "l", now_ + absl::Seconds(100)).ok());
     ASSERT_TRUE(store->Put("forever", "f").ok());
-    ASSERT_TRUE(store->Put("already-expired", "x", clock_.now).ok());
+    ASSERT_TRUE(store->Put("already-expired", "x", now_).ok());
     EXPECT_THAT(*store->Get("already-expired"), std::nullopt);
     EXPECT_EQ(store->Stats().entries, 3u);
 
-    clock_.now += absl::Seconds(10);  // Expiry is inclusive.
+    now_ += absl::Seconds(10);  // Expiry is inclusive.
     EXPECT_THAT(*store->Get("short"), std::nullopt);
     EXPECT_THAT(*store->Get("long"), Optional(std::string("l")));
     absl::Time expiry;
     ASSERT_TRUE(store->Get("long", &expiry).ok());
-    EXPECT_EQ(expiry, clock_.now + absl::Seconds(90));
+    EXPECT_EQ(expiry, now_ + absl::Seconds(90));
     ASSERT_TRUE(store->Get("forever", &expiry).ok());
     EXPECT_EQ(expiry, absl::InfiniteFuture());
     EXPECT_EQ(store->Stats().entries, 2u);  // Removed lazily by the Get.
 
     EXPECT_EQ(store->Stats().expired_removed, 1u);
   }
-  clock_.now += absl::Seconds(100);
+  now_ += absl::Seconds(100);
   // The scan at Open drops what expired while the store was closed.
   auto store = OpenOrDie(Options());
   ASSERT_NE(store, nullptr);
@@ -122,9 +98,9 @@ TEST_F(PersistentStoreTest, PutPurgesExpiredRecordsIncrementally) {
   auto store = OpenOrDie(Options());
   ASSERT_NE(store, nullptr);
   for (int i = 0; i < 6; ++i) {
-    ASSERT_TRUE(store->Put("e" + std::to_string(i), "v", clock_.now + absl::Seconds(1)).ok());
+    ASSERT_TRUE(store->Put("e" + std::to_string(i), "v", now_ + absl::Seconds(1)).ok());
   }
-  clock_.now += absl::Seconds(2);
+  now_ += absl::Seconds(2);
   ASSERT_TRUE(store->Put("x", "v").ok());  // Purges 2 expired.
   EXPECT_EQ(store->Stats().entries, 5u);
   ASSERT_TRUE(store->Put("y", "v").ok());
@@ -140,8 +116,8 @@ TEST_F(PersistentStoreTest, ByteBoundEvictsEarliestExpiringFirst) {
   ASSERT_NE(store, nullptr);
   const std::string v(100, 'v');
   ASSERT_TRUE(store->Put("k1", v).ok());                                  // Never expires.
-  ASSERT_TRUE(store->Put("k2", v, clock_.now + absl::Hours(2)).ok());
-  ASSERT_TRUE(store->Put("k3", v, clock_.now + absl::Hours(1)).ok());
+  ASSERT_TRUE(store->Put("k2", v, now_ + absl::Hours(2)).ok());
+  ASSERT_TRUE(store->Put("k3", v, now_ + absl::Hours(1)).ok());
   EXPECT_EQ(store->Stats().charged_bytes, 3 * one);
   ASSERT_TRUE(store->Put("k4", v).ok());  // Evicts k3 (expires first).
   EXPECT_THAT(*store->Get("k3"), std::nullopt);

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache_trace {
 namespace {
@@ -18,8 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::string WriteFile(const std::string& name, const std::string& bytes) {
-  const std::filesystem::path path =
-      std::filesystem::path(std::getenv("TEST_TMPDIR")) / name;
+  const std::filesystem::path path = adaptrt::testing::TestTempRoot() / name;
   std::ofstream(path, std::ios::binary) << bytes;
   return path.string();
 }

@@ -18,6 +18,7 @@
 #include "runtime/analyze/report.h"
 #include "runtime/analyze/tree_walker.h"
 #include "tests/runtime/analyze/cloc_fixtures.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::analyze {
 namespace {
@@ -25,10 +26,7 @@ namespace {
 using analyze_testing::ClocFixture;
 using analyze_testing::ClocFixtures;
 
-std::string TempDir() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return dir != nullptr ? dir : "/tmp";
-}
+std::string TempDir() { return adaptrt::testing::TestTempRoot().string(); }
 
 void WriteFile(const std::string& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

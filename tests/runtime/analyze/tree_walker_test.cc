@@ -18,6 +18,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/analyze/file_analyzer.h"
+#include "tests/util/temp_dir.h"
 
 namespace adaptrt::analyze {
 namespace {
@@ -27,15 +28,7 @@ namespace fs = std::filesystem;
 class TreeWalkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    root_ = std::string(tmp != nullptr ? tmp : "/tmp") + "/walk_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
+    root_ = dir_.str();
   }
 
   void Write(const std::string& rel, const std::string& content) {
@@ -55,6 +48,7 @@ class TreeWalkerTest : public ::testing::Test {
     return files;
   }
 
+  adaptrt::testing::ScopedTempDir dir_{"walk"};
   std::string root_;
 };
 
