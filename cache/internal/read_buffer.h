@@ -49,6 +49,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -68,6 +69,9 @@ class ReadBuffer {
 
   ReadBuffer(const ReadBuffer&) = delete;
   ReadBuffer& operator=(const ReadBuffer&) = delete;
+
+  // Bytes of the stripe array (heap), beyond sizeof(ReadBuffer).
+  std::size_t MemoryBytes() const { return (mask_ + 1) * sizeof(Stripe); }
 
   // Records a hit in this thread's stripe. Returns true when the caller
   // should try to drain this thread's stripe (after releasing the reader
