@@ -29,10 +29,12 @@
 //
 // PERFORMANCE: Get hands out a shared_ptr (one atomic increment, one more
 // when the caller drops it); Read(key, fn) avoids both. Keys are hashed with
-// absl::Hash<K>. std::string keys longer than 15 characters keep their bytes
-// in a separate heap buffer that every lookup touches (one more cache miss):
-// for fixed-size keys (e.g. 16-byte ids) prefer std::array<char, 16> or
-// integers, which live inside the entry.
+// absl::Hash<K>. A hit touches the index slot's line and then the entry's
+// first line (expiry, key, value). std::string keys of up to 31 bytes are
+// stored inside the entry (cache/internal/stored_key.h); longer ones keep
+// their bytes in a separate heap buffer that every lookup of them touches
+// (one more cache miss). Other key types are stored as themselves: a key
+// type that owns heap memory (e.g. std::vector) costs that miss too.
 
 #ifndef ADAPTRT_CACHE_CACHE_H_
 #define ADAPTRT_CACHE_CACHE_H_
@@ -300,9 +302,12 @@ class Cache {
   void ApplyPendingAccesses();
 
   // Bytes held by the cache's own structures: entry blocks as the entry
-  // allocator rounds them, plus the index tables at their current size.
-  // Excludes heap buffers that keys and values own (e.g. long strings) and
-  // entries only readers still hold. Takes each shard's lock shared: O(shards).
+  // allocator rounds them, the index tables at their current size, and per
+  // shard the shard itself and the stripes of its lock and read buffer.
+  // Excludes heap buffers that keys and values own (e.g. strings longer than
+  // 31 bytes), the policies' own structures (ARC ghosts, LFU buckets) and
+  // entries only readers still hold. Takes each shard's lock shared:
+  // O(shards).
   std::size_t ApproximateMemoryUsage() const;
 
   int shard_count() const { return static_cast<int>(shards_.size()); }
@@ -519,9 +524,15 @@ class Cache {
 //
 // Design. Each shard: two locks (mu, a StripedRwLock whose readers write
 // only their own stripe's line; policy_mu, a std::mutex), an index
-// (flat_hash_set of shared_ptr<Entry>, looked up by (key, hash)), a policy
-// linking the entries' embedded hooks, the charge in use, and a lossy,
-// per-thread striped read buffer.
+// (TaggedIndex of raw Entry*: 8-byte slots carrying a 16-bit hash tag, so a
+// probe touches no entry but the one whose tag matches; looked up by hash,
+// then key), a policy linking the entries' embedded hooks, the charge in
+// use, and a lossy, per-thread striped read buffer.
+// Ownership: an entry is one allocate_shared block (control block, entry,
+// value). While indexed it owns itself through Entry::self; leaving the
+// index (erase, overwrite, eviction, expiry) moves `self` out under mu
+// exclusive, and the block is freed when the last ValuePtr goes. A shard's
+// destructor drops `self` of the entries still indexed.
 // Who holds what: a hit (Get, Read, Contains) holds mu shared: it probes the
 // index, copies the shared_ptr (Get) or runs the visitor (Read), and records
 // the hook in its thread's read-buffer stripe. Every writer (Put, Erase,
@@ -536,8 +547,9 @@ class Cache {
 // resident entry (every removal runs DrainAll first under both locks;
 // read_buffer.h proves why a concurrent policy_mu-only drain keeps this).
 // Values stay valid for readers: an entry is freed only when its last
-// shared_ptr goes; the index's reference is dropped under mu exclusive, so a
-// reader holding mu shared (Read's visitor, Get's copy) never sees it freed.
+// shared_ptr goes; the index's reference (Entry::self) is dropped under mu
+// exclusive, so a reader holding mu shared (Read's visitor, Get's copy of
+// self) never sees it freed, and an indexed entry's self is never null.
 // Lock order: mu before policy_mu; a shard's locks are never held while
 // taking another shard's, a Flight's mu, or calling user code (weigher, fn,
 // eviction listener; Read's visitor runs under mu shared and must not call
