@@ -29,10 +29,12 @@
 //
 // PERFORMANCE: Get hands out a shared_ptr (one atomic increment, one more
 // when the caller drops it); Read(key, fn) avoids both. Keys are hashed with
-// absl::Hash<K>. std::string keys longer than 15 characters keep their bytes
-// in a separate heap buffer that every lookup touches (one more cache miss):
-// for fixed-size keys (e.g. 16-byte ids) prefer std::array<char, 16> or
-// integers, which live inside the entry.
+// absl::Hash<K>. A hit touches the index slot's line and then the entry's
+// first line (expiry, key, value). std::string keys of up to 31 bytes are
+// stored inside the entry (cache/internal/stored_key.h); longer ones keep
+// their bytes in a separate heap buffer that every lookup of them touches
+// (one more cache miss). Other key types are stored as themselves: a key
+// type that owns heap memory (e.g. std::vector) costs that miss too.
 
 #ifndef ADAPTRT_CACHE_CACHE_H_
 #define ADAPTRT_CACHE_CACHE_H_
@@ -56,7 +58,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
@@ -65,7 +66,9 @@
 #include "absl/time/time.h"
 #include "cache/internal/entry_allocator.h"
 #include "cache/internal/read_buffer.h"
+#include "cache/internal/stored_key.h"
 #include "cache/internal/striped_rw_lock.h"
+#include "cache/internal/tagged_index.h"
 #include "cache/options.h"
 #include "cache/policy/policy.h"
 #include "cache/stats.h"
@@ -100,23 +103,33 @@ class Cache {
   using ValuePtr = std::shared_ptr<const V>;
 
  private:
-  struct Entry : PolicyHook {
-    template <typename KArg, typename VArg>
-    Entry(KArg&& k, VArg&& v)
-        : key(std::forward<KArg>(k)), value(std::forward<VArg>(v)) {}
+  // What a hit reads, first in the entry (right after the shared_ptr
+  // control block): expiry, key (short std::string keys inline, see
+  // stored_key.h) and value, one cache line for small keys and values.
+  struct EntryHead {
+    EntryHead(const K& k, V&& v) : key(k), value(std::move(v)) {}
     std::int64_t expire_ns = 0;  // 0: never expires
-    const K key;
+    const cache_internal::StoredKey<K> key;
     const V value;
+  };
+  // The policy hook (links, hash, charge) follows; `self` is the index's
+  // reference: set when the entry is indexed, moved out (under mu
+  // exclusive) when it leaves the index, so the entry lives while it is
+  // indexed or a reader holds a ValuePtr.
+  struct Entry : EntryHead, PolicyHook {
+    Entry(const K& k, V&& v) : EntryHead(k, std::move(v)) {}
+    std::shared_ptr<Entry> self;
   };
 
  public:
   // Our own bytes per entry beyond key and value, as the default weigher
-  // charges them: the entry header (policy hook, expiry), the shared_ptr
-  // control block of the entry's allocation, and the index slot (16-byte
-  // shared_ptr + 1 control byte, at the index's minimum load of 7/16).
+  // charges them: the entry header (policy hook, expiry, the index's
+  // shared_ptr), the shared_ptr control block of the entry's allocation, and
+  // the index slot (8 bytes at the index's minimum load of 3/8).
   // docs/cache.md reports the measured figure (allocator rounding included).
   static constexpr std::size_t kEntryOverheadBytes =
-      (sizeof(Entry) - sizeof(K) - sizeof(V)) + 16 + (17 * 16 + 6) / 7;
+      (sizeof(Entry) - sizeof(cache_internal::StoredKey<K>) - sizeof(V)) + 16 +
+      (8 * 8 + 2) / 3;
 
   // The bytes one entry's allocation requests (entry, key, value and the
   // shared_ptr control block in one block), before allocator rounding.
@@ -174,11 +187,11 @@ class Cache {
     std::shared_ptr<Entry> removed;
     {
       WriterLock lock(s);
-      auto it = s.index.find(Probe(key, hash));
-      if (it == s.index.end()) return nullptr;
+      Entry* e = FindLocked(s, key, hash);
+      if (e == nullptr) return nullptr;
       DrainLocked(s);
-      const bool expired = Expired(**it);
-      removed = RemoveLocked(s, it);
+      const bool expired = Expired(*e);
+      removed = RemoveLocked(s, e);
       Count(expired ? s.expirations : s.erasures);
       PublishLocked(s);
       if (expired) removed.reset();
@@ -192,8 +205,8 @@ class Cache {
     const std::uint64_t hash = HashOf(key);
     const Shard& shard = ShardFor(hash);
     SharedLock lock(shard.mu);
-    auto it = shard.index.find(Probe(key, hash));
-    return it != shard.index.end() && !Expired(**it);
+    const Entry* e = FindLocked(shard, key, hash);
+    return e != nullptr && !Expired(*e);
   }
 
   // The value for `key`, or null if absent or expired, without counting a
@@ -204,9 +217,9 @@ class Cache {
     const std::uint64_t hash = HashOf(key);
     const Shard& shard = ShardFor(hash);
     SharedLock lock(shard.mu);
-    auto it = shard.index.find(Probe(key, hash));
-    if (it == shard.index.end() || Expired(**it)) return nullptr;
-    return ValueOf(*it);
+    const Entry* e = FindLocked(shard, key, hash);
+    if (e == nullptr || Expired(*e)) return nullptr;
+    return ValueOf(*e);
   }
 
   // Inserts `key` only if it has no live value, in one critical section
@@ -224,7 +237,7 @@ class Cache {
     const std::uint64_t hash = HashOf(key);
     std::shared_ptr<Entry> entry = MakeEntry(key, std::move(value), hash, ttl);
     absl::StatusOr<ValuePtr> inserted =
-        Insert(ShardFor(hash), std::move(entry), /*end_flight=*/false,
+        Insert(ShardFor(hash), key, std::move(entry), /*end_flight=*/false,
                /*if_absent=*/true);
     if (!inserted.ok()) return inserted.status();
     return *inserted != nullptr;
@@ -242,7 +255,7 @@ class Cache {
   absl::Status Put(const K& key, V value, absl::Duration ttl) {
     const std::uint64_t hash = HashOf(key);
     std::shared_ptr<Entry> entry = MakeEntry(key, std::move(value), hash, ttl);
-    return Insert(ShardFor(hash), std::move(entry), /*end_flight=*/false)
+    return Insert(ShardFor(hash), key, std::move(entry), /*end_flight=*/false)
         .status();
   }
 
@@ -289,9 +302,12 @@ class Cache {
   void ApplyPendingAccesses();
 
   // Bytes held by the cache's own structures: entry blocks as the entry
-  // allocator rounds them, plus the index tables at their current size.
-  // Excludes heap buffers that keys and values own (e.g. long strings) and
-  // entries only readers still hold. Takes each shard's lock shared: O(shards).
+  // allocator rounds them, the index tables at their current size, and per
+  // shard the shard itself and the stripes of its lock and read buffer.
+  // Excludes heap buffers that keys and values own (e.g. strings longer than
+  // 31 bytes), the policies' own structures (ARC ghosts, LFU buckets) and
+  // entries only readers still hold. Takes each shard's lock shared:
+  // O(shards).
   std::size_t ApproximateMemoryUsage() const;
 
   int shard_count() const { return static_cast<int>(shards_.size()); }
@@ -315,37 +331,10 @@ class Cache {
     absl::StatusOr<ValuePtr> result = absl::UnknownError("not computed");
   };
 
-  struct EntryHash {
-    using is_transparent = void;
-    std::size_t operator()(const std::shared_ptr<Entry>& e) const {
-      return static_cast<std::size_t>(e->hash);
-    }
-    std::size_t operator()(const Entry* e) const {
-      return static_cast<std::size_t>(e->hash);
-    }
-    // Lookups by key pass the precomputed hash with the key.
-    std::size_t operator()(const std::pair<const K*, std::uint64_t>& k) const {
-      return static_cast<std::size_t>(k.second);
-    }
+  struct EntryHashOf {
+    std::uint64_t operator()(const Entry& e) const { return e.hash; }
   };
-  struct EntryEq {
-    using is_transparent = void;
-    static const Entry* Ptr(const std::shared_ptr<Entry>& e) { return e.get(); }
-    static const Entry* Ptr(const Entry* e) { return e; }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return Ptr(a) == Ptr(b);
-    }
-    bool operator()(const std::shared_ptr<Entry>& e,
-                    const std::pair<const K*, std::uint64_t>& k) const {
-      return e->hash == k.second && e->key == *k.first;
-    }
-    bool operator()(const std::pair<const K*, std::uint64_t>& k,
-                    const std::shared_ptr<Entry>& e) const {
-      return (*this)(e, k);
-    }
-  };
-  using Index = absl::flat_hash_set<std::shared_ptr<Entry>, EntryHash, EntryEq>;
+  using Index = cache_internal::TaggedIndex<Entry, EntryHashOf>;
   using Evicted = absl::InlinedVector<std::shared_ptr<Entry>, 4>;
 
   // A shard: plain state; the logic lives in Cache's methods below.
@@ -354,6 +343,21 @@ class Cache {
         : policy(NewPolicy(kind, std::max<std::size_t>(capacity, 1))),
           capacity(capacity),
           capacity_atomic(capacity) {}
+    // Drops the index's reference of every entry (readers' ValuePtrs keep
+    // theirs alive). The policy goes first: it must not see freed hooks.
+    ~Shard() {
+      policy.reset();
+      index.ForEach([](Entry* e) { e->self.reset(); });
+    }
+    Shard(const Shard&) = delete;
+    Shard& operator=(const Shard&) = delete;
+
+    // Bytes a shard holds whatever its entries: the shard itself and the
+    // stripes of its lock and read buffer (not the policy's own structures:
+    // ARC's ghost directory, LFU's frequency buckets).
+    std::size_t FixedBytes() const {
+      return sizeof(Shard) + mu.MemoryBytes() + read_buffer.MemoryBytes();
+    }
 
     // Readers (hits, Contains) hold mu shared; writers hold mu exclusive and
     // then policy_mu (WriterLock); a drain of the read buffer holds only
@@ -417,13 +421,17 @@ class Cache {
     return *shards_[shard_bits_ == 0 ? 0 : (hash >> (64 - shard_bits_))];
   }
   std::int64_t NowNanos() const { return clock_->NowNanos(); }
-  static std::pair<const K*, std::uint64_t> Probe(const K& key,
-                                                  std::uint64_t hash) {
-    return {&key, hash};
+  // The entry of `key` in s.index, or null. REQUIRES: s.mu held (shared or
+  // exclusive).
+  static Entry* FindLocked(const Shard& s, const K& key, std::uint64_t hash) {
+    return s.index.Find(hash,
+                        [&key](const Entry& e) { return e.key.Equals(key); });
   }
   static ValuePtr ValueOf(const std::shared_ptr<Entry>& e) {
     return ValuePtr(e, &e->value);
   }
+  // REQUIRES: e indexed and s.mu held (e->self is then set and stable).
+  static ValuePtr ValueOf(const Entry& e) { return ValuePtr(e.self, &e.value); }
   bool Expired(const Entry& e) const {
     return e.expire_ns != 0 && NowNanos() >= e.expire_ns;
   }
@@ -446,10 +454,10 @@ class Cache {
     s.entries_atomic.store(s.index.size(), std::memory_order_relaxed);
   }
   ValuePtr Lookup(Shard& s, const K& key, std::uint64_t hash, bool count_miss);
-  // Under s.mu exclusive: removes the entry at `it` from index and policy
-  // (not an eviction) and returns it, to be released after unlocking.
-  static std::shared_ptr<Entry> RemoveLocked(Shard& s,
-                                             typename Index::iterator it)
+  // Under s.mu exclusive: removes the indexed entry `e` from index and
+  // policy (not an eviction) and returns the index's reference, to be
+  // released after unlocking.
+  static std::shared_ptr<Entry> RemoveLocked(Shard& s, Entry* e)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
   // Under s.mu exclusive: evicts by policy until `incoming` more charge fits.
   static void EvictLocked(Shard& s, std::uint64_t incoming, Evicted& evicted)
@@ -457,7 +465,8 @@ class Cache {
   // Inserts `entry`, replacing its key. With end_flight, also removes the
   // key's flight in the same critical section. With if_absent, leaves a live
   // value of the key alone and returns null instead.
-  absl::StatusOr<ValuePtr> Insert(Shard& s, std::shared_ptr<Entry> entry,
+  absl::StatusOr<ValuePtr> Insert(Shard& s, const K& key,
+                                  std::shared_ptr<Entry> entry,
                                   bool end_flight, bool if_absent = false);
   bool EraseIn(Shard& s, const K& key, std::uint64_t hash);
   static void CompleteFlight(Flight& flight, absl::StatusOr<ValuePtr> result);
@@ -488,12 +497,14 @@ class Cache {
     for (const std::shared_ptr<Entry>& e : evicted) {
       const ValuePtr value(e, &e->value);
       const auto charge = static_cast<std::size_t>(e->charge);
+      // const K& (a std::string key is rebuilt from its stored bytes).
+      const auto& key = e->key.Get();
       if (options_.eviction_listener) {
-        options_.eviction_listener(e->key, value, charge);
+        options_.eviction_listener(key, value, charge);
       }
       if (with_ttl) {
         options_.eviction_listener_with_ttl(
-            e->key, value, charge,
+            key, value, charge,
             e->expire_ns == 0 ? absl::InfiniteDuration()
                               : absl::Nanoseconds(e->expire_ns - now));
       }
@@ -513,9 +524,15 @@ class Cache {
 //
 // Design. Each shard: two locks (mu, a StripedRwLock whose readers write
 // only their own stripe's line; policy_mu, a std::mutex), an index
-// (flat_hash_set of shared_ptr<Entry>, looked up by (key, hash)), a policy
-// linking the entries' embedded hooks, the charge in use, and a lossy,
-// per-thread striped read buffer.
+// (TaggedIndex of raw Entry*: 8-byte slots carrying a 16-bit hash tag, so a
+// probe touches no entry but the one whose tag matches; looked up by hash,
+// then key), a policy linking the entries' embedded hooks, the charge in
+// use, and a lossy, per-thread striped read buffer.
+// Ownership: an entry is one allocate_shared block (control block, entry,
+// value). While indexed it owns itself through Entry::self; leaving the
+// index (erase, overwrite, eviction, expiry) moves `self` out under mu
+// exclusive, and the block is freed when the last ValuePtr goes. A shard's
+// destructor drops `self` of the entries still indexed.
 // Who holds what: a hit (Get, Read, Contains) holds mu shared: it probes the
 // index, copies the shared_ptr (Get) or runs the visitor (Read), and records
 // the hook in its thread's read-buffer stripe. Every writer (Put, Erase,
@@ -530,8 +547,9 @@ class Cache {
 // resident entry (every removal runs DrainAll first under both locks;
 // read_buffer.h proves why a concurrent policy_mu-only drain keeps this).
 // Values stay valid for readers: an entry is freed only when its last
-// shared_ptr goes; the index's reference is dropped under mu exclusive, so a
-// reader holding mu shared (Read's visitor, Get's copy) never sees it freed.
+// shared_ptr goes; the index's reference (Entry::self) is dropped under mu
+// exclusive, so a reader holding mu shared (Read's visitor, Get's copy of
+// self) never sees it freed, and an indexed entry's self is never null.
 // Lock order: mu before policy_mu; a shard's locks are never held while
 // taking another shard's, a Flight's mu, or calling user code (weigher, fn,
 // eviction listener; Read's visitor runs under mu shared and must not call
@@ -572,14 +590,14 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
   if (options_.exact_access_order) {
     std::shared_ptr<Entry> expired;
     WriterLock lock(s);
-    auto it = s.index.find(Probe(key, hash));
-    if (it != s.index.end()) {
-      if (!Expired(**it)) {
-        s.policy->OnAccess(it->get());
+    Entry* e = FindLocked(s, key, hash);
+    if (e != nullptr) {
+      if (!Expired(*e)) {
+        s.policy->OnAccess(e);
         Count(s.exact_hits);
-        return ValueOf(*it);
+        return ValueOf(*e);
       }
-      expired = RemoveLocked(s, it);
+      expired = RemoveLocked(s, e);
       Count(s.expirations);
       PublishLocked(s);
     }
@@ -591,12 +609,11 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
   bool expired = false;
   {
     SharedLock lock(s.mu);
-    auto it = s.index.find(Probe(key, hash));
-    if (it != s.index.end()) {
-      const std::shared_ptr<Entry>& entry = *it;
-      if (!Expired(*entry)) {
-        ValuePtr value = ValueOf(entry);
-        const bool drain = s.read_buffer.Record(entry.get());
+    Entry* e = FindLocked(s, key, hash);
+    if (e != nullptr) {
+      if (!Expired(*e)) {
+        ValuePtr value = ValueOf(*e);
+        const bool drain = s.read_buffer.Record(e);
         lock.unlock();
         if (drain) TryDrain(s);
         return value;
@@ -608,10 +625,10 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
   if (expired) {
     std::shared_ptr<Entry> removed;
     WriterLock lock(s);
-    auto it = s.index.find(Probe(key, hash));
-    if (it != s.index.end() && Expired(**it)) {
+    Entry* e = FindLocked(s, key, hash);
+    if (e != nullptr && Expired(*e)) {
       DrainLocked(s);
-      removed = RemoveLocked(s, it);
+      removed = RemoveLocked(s, e);
       Count(s.expirations);
       PublishLocked(s);
     }
@@ -628,11 +645,10 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
     bool drain = false;
     {
       SharedLock lock(s.mu);
-      auto it = s.index.find(Probe(key, hash));
-      if (it != s.index.end() && !Expired(**it)) {
-        const Entry& entry = **it;
-        drain = s.read_buffer.Record(it->get());
-        fn(entry.value);
+      Entry* e = FindLocked(s, key, hash);
+      if (e != nullptr && !Expired(*e)) {
+        drain = s.read_buffer.Record(e);
+        fn(e->value);
       } else {
         lock.unlock();
         Count(s.misses);
@@ -644,11 +660,11 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
   }
   {
     WriterLock lock(s);
-    auto it = s.index.find(Probe(key, hash));
-    if (it != s.index.end() && !Expired(**it)) {
-      s.policy->OnAccess(it->get());
+    Entry* e = FindLocked(s, key, hash);
+    if (e != nullptr && !Expired(*e)) {
+      s.policy->OnAccess(e);
       Count(s.exact_hits);
-      fn(static_cast<const V&>((*it)->value));
+      fn(static_cast<const V&>(e->value));
       return true;
     }
   }
@@ -658,12 +674,12 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
 
 template <typename K, typename V>
 std::shared_ptr<typename Cache<K, V>::Entry> Cache<K, V>::RemoveLocked(
-    Shard& s, typename Index::iterator it) {
-  auto node = s.index.extract(it);
-  std::shared_ptr<Entry> entry = std::move(node.value());
-  s.policy->OnErase(entry.get());
-  s.usage -= entry->charge;
-  return entry;
+    Shard& s, Entry* e) {
+  [[maybe_unused]] const bool erased = s.index.Erase(e->hash, e);
+  assert(erased);
+  s.policy->OnErase(e);
+  s.usage -= e->charge;
+  return std::move(e->self);
 }
 
 template <typename K, typename V>
@@ -674,17 +690,19 @@ void Cache<K, V>::EvictLocked(Shard& s, std::uint64_t incoming,
     assert(victim != nullptr && "usage > 0 implies a linked entry");
     if (victim == nullptr) break;
     s.policy->OnEvict(victim);
-    auto node = s.index.extract(static_cast<const Entry*>(victim));
-    assert(!node.empty());
-    s.usage -= victim->charge;
-    evicted.push_back(std::move(node.value()));
+    Entry* e = static_cast<Entry*>(victim);
+    [[maybe_unused]] const bool erased = s.index.Erase(e->hash, e);
+    assert(erased);
+    s.usage -= e->charge;
+    evicted.push_back(std::move(e->self));
     Count(s.evictions);
   }
 }
 
 template <typename K, typename V>
 absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
-    Shard& s, std::shared_ptr<Entry> entry, bool end_flight, bool if_absent) {
+    Shard& s, const K& key, std::shared_ptr<Entry> entry, bool end_flight,
+    bool if_absent) {
   Evicted evicted;
   std::shared_ptr<Entry> replaced;
   std::shared_ptr<Flight> flight;  // released after unlocking
@@ -693,21 +711,21 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
     WriterLock lock(s);
     DrainLocked(s);
     if (end_flight) {
-      auto f = s.flights.find(entry->key);
+      auto f = s.flights.find(key);
       if (f != s.flights.end()) {
         flight = std::move(f->second);
         s.flights.erase(f);
       }
     }
-    auto it = s.index.find(Probe(entry->key, entry->hash));
+    Entry* old = FindLocked(s, key, entry->hash);
     bool replaced_expired = false;
-    if (it != s.index.end()) {
+    if (old != nullptr) {
       if (if_absent) {
-        if (!Expired(**it)) return ValuePtr();  // present: nothing changes
+        if (!Expired(*old)) return ValuePtr();  // present: nothing changes
         replaced_expired = true;
         Count(s.expirations);
       }
-      replaced = RemoveLocked(s, it);
+      replaced = RemoveLocked(s, old);
     }
     if (entry->charge > s.capacity) {
       if (replaced != nullptr && !replaced_expired) Count(s.erasures);
@@ -721,7 +739,8 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
       EvictLocked(s, entry->charge, evicted);
       s.policy->OnInsert(entry.get());
       s.usage += entry->charge;
-      s.index.insert(entry);
+      entry->self = entry;
+      s.index.Insert(entry->hash, entry.get());
       Count(s.insertions);
       if (replaced != nullptr && !replaced_expired) Count(s.replacements);
     }
@@ -736,10 +755,10 @@ template <typename K, typename V>
 bool Cache<K, V>::EraseIn(Shard& s, const K& key, std::uint64_t hash) {
   std::shared_ptr<Entry> removed;
   WriterLock lock(s);
-  auto it = s.index.find(Probe(key, hash));
-  if (it == s.index.end()) return false;
+  Entry* e = FindLocked(s, key, hash);
+  if (e == nullptr) return false;
   DrainLocked(s);
-  removed = RemoveLocked(s, it);
+  removed = RemoveLocked(s, e);
   Count(s.erasures);
   PublishLocked(s);
   lock.unlock();
@@ -770,16 +789,16 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::GetOrCompute(
   {
     std::shared_ptr<Entry> expired;
     WriterLock lock(s);
-    auto it = s.index.find(Probe(key, hash));
-    if (it != s.index.end()) {
-      if (!Expired(**it)) {  // inserted since the lookup: a hit after all
+    Entry* e = FindLocked(s, key, hash);
+    if (e != nullptr) {
+      if (!Expired(*e)) {  // inserted since the lookup: a hit after all
         DrainLocked(s);
-        s.policy->OnAccess(it->get());
+        s.policy->OnAccess(e);
         Count(s.exact_hits);
-        return ValueOf(*it);
+        return ValueOf(*e);
       }
       DrainLocked(s);
-      expired = RemoveLocked(s, it);
+      expired = RemoveLocked(s, e);
       Count(s.expirations);
       PublishLocked(s);
     }
@@ -804,14 +823,14 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::GetOrCompute(
       if (computed.ok()) {
         std::shared_ptr<Entry> entry =
             MakeEntry(key, std::move(*computed), hash, ttl);
-        absl::StatusOr<ValuePtr> inserted = Insert(s, entry, true);
+        absl::StatusOr<ValuePtr> inserted = Insert(s, key, entry, true);
         result = inserted.ok() ? *std::move(inserted) : ValueOf(entry);
       } else {
         result = computed.status();
       }
     } else {
       std::shared_ptr<Entry> entry = MakeEntry(key, fn(), hash, ttl);
-      absl::StatusOr<ValuePtr> inserted = Insert(s, entry, true);
+      absl::StatusOr<ValuePtr> inserted = Insert(s, key, entry, true);
       result = inserted.ok() ? *std::move(inserted) : ValueOf(entry);
     }
   } catch (...) {
@@ -906,8 +925,8 @@ std::size_t Cache<K, V>::ApproximateMemoryUsage() const {
   std::size_t total = 0;
   for (const auto& s : shards_) {
     SharedLock lock(s->mu);
-    total += s->index.size() * block +
-             s->index.capacity() * (sizeof(std::shared_ptr<Entry>) + 1);
+    total += s->index.size() * block + s->index.MemoryBytes() +
+             s->FixedBytes();
   }
   return total;
 }

@@ -27,7 +27,7 @@
 //
 // Memory ordering: a stripe's `recorded` is a relaxed fetch_add: it hands
 // out slots and is the shard's hit counter; it orders nothing. Slot stores
-// and the drainer's load/exchange are relaxed: a drained pointer is applied
+// and the drainer's load and clearing store are relaxed: a drained pointer is applied
 // under the policy lock, and the entry it points to was published to readers
 // by the exclusive unlock that inserted it, which happens-before the reader
 // that found it; that reader's relaxed slot store carries no ordering, but
@@ -37,7 +37,9 @@
 // synchronizes with that insert's policy unlock).
 //
 // Lossy: a stripe keeps its last kSlots records; a record overwrites a slot
-// that a drain has not yet emptied (its hook's access is lost). Eviction
+// that a drain has not yet emptied (its hook's access is lost), and a record
+// stored into a slot between a concurrent DrainStripe's load and clearing
+// store of it is lost too. Single-threaded, nothing is lost beyond overwrites. Eviction
 // order is then approximate, as in Caffeine. With Options::exact_access_order
 // the cache does not use this buffer.
 //
@@ -49,6 +51,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -68,6 +71,9 @@ class ReadBuffer {
 
   ReadBuffer(const ReadBuffer&) = delete;
   ReadBuffer& operator=(const ReadBuffer&) = delete;
+
+  // Bytes of the stripe array (heap), beyond sizeof(ReadBuffer).
+  std::size_t MemoryBytes() const { return (mask_ + 1) * sizeof(Stripe); }
 
   // Records a hit in this thread's stripe. Returns true when the caller
   // should try to drain this thread's stripe (after releasing the reader
@@ -123,15 +129,20 @@ class ReadBuffer {
   };
 
   // Scans every slot, starting after the newest record (so oldest first),
-  // and clears each filled one. Empty slots cost a load, not an RMW.
+  // and clears each filled one with a load and a store, no RMW (an exchange
+  // per slot cost ~40% of the hit path's own cycles): a record that a
+  // concurrent recorder stores between the two is cleared unapplied, one
+  // more lossy drop. Only one drainer runs at a time (policy lock), so no
+  // hook is applied twice.
   template <typename Apply>
   static void DrainOne(Stripe& s, Apply& apply) {
     const std::uint64_t end = s.recorded.load(std::memory_order_relaxed);
     for (std::uint64_t k = 0; k < kSlots; ++k) {
       std::atomic<cache::PolicyHook*>& slot = s.slots[(end + k) & (kSlots - 1)];
-      if (slot.load(std::memory_order_relaxed) == nullptr) continue;
-      cache::PolicyHook* hook = slot.exchange(nullptr, std::memory_order_relaxed);
-      if (hook != nullptr) apply(hook);
+      cache::PolicyHook* hook = slot.load(std::memory_order_relaxed);
+      if (hook == nullptr) continue;
+      slot.store(nullptr, std::memory_order_relaxed);
+      apply(hook);
     }
   }
 

@@ -41,6 +41,7 @@
 #define ADAPTRT_CACHE_INTERNAL_STRIPED_RW_LOCK_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,9 @@ class StripedRwLock {
 
   StripedRwLock(const StripedRwLock&) = delete;
   StripedRwLock& operator=(const StripedRwLock&) = delete;
+
+  // Bytes of the stripe array (heap), beyond sizeof(StripedRwLock).
+  std::size_t MemoryBytes() const { return (mask_ + 1) * sizeof(Stripe); }
 
   // Takes the lock shared. Returns the token to pass to UnlockShared.
   std::uint32_t LockShared() {

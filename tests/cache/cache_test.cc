@@ -64,6 +64,47 @@ TEST(CacheTest, PutGetEraseStringKeys) {
   EXPECT_EQ(stats.bytes, 0u);
 }
 
+// std::string keys are kept inline in the entry up to 31 bytes and on the
+// heap beyond: every size round-trips through Put/Get/Read/Erase, and the
+// eviction listener gets the key back intact.
+TEST(CacheTest, StringKeysOfEverySizeRoundTripAndReachTheListener) {
+  CacheOptions<std::string, int> options;
+  options.capacity = 70;
+  options.shard_bits = 0;
+  options.weigher = [](const std::string&, const int&) { return 1; };
+  std::vector<std::string> evicted;
+  options.eviction_listener = [&evicted](const std::string& key,
+                                         const std::shared_ptr<const int>&,
+                                         std::size_t) {
+    evicted.push_back(key);
+  };
+  auto c = *Cache<std::string, int>::Create(options);
+  auto key_of = [](int n) {
+    std::string key(static_cast<std::size_t>(n), 'k');
+    for (int i = 0; i < n; ++i) key[i] = static_cast<char>('a' + (i * 7 + n) % 26);
+    return key;
+  };
+  for (int n = 0; n < 70; ++n) ASSERT_TRUE(c->Put(key_of(n), n).ok());
+  for (int n = 0; n < 70; ++n) {
+    auto v = c->Get(key_of(n));
+    ASSERT_NE(v, nullptr) << n;
+    EXPECT_EQ(*v, n);
+    int seen = -1;
+    EXPECT_TRUE(c->Read(key_of(n), [&seen](const int& x) { seen = x; }));
+    EXPECT_EQ(seen, n);
+    EXPECT_FALSE(c->Contains(key_of(n) + "x"));
+  }
+  for (int n = 0; n < 70; n += 2) EXPECT_TRUE(c->Erase(key_of(n)));
+  for (int n = 0; n < 70; ++n) EXPECT_EQ(c->Contains(key_of(n)), n % 2 == 1);
+  ASSERT_TRUE(c->SetCapacity(1).ok());  // evicts all but one
+  EXPECT_EQ(evicted.size(), 34u);
+  for (const std::string& key : evicted) {
+    const int n = static_cast<int>(key.size());
+    EXPECT_EQ(key, key_of(n));
+    EXPECT_EQ(n % 2, 1);
+  }
+}
+
 TEST(CacheTest, LruEvictsLeastRecentlyUsedWithUnitCharge) {
   auto cache = Cache<std::uint64_t, int>::Create(UnitOptions(3, PolicyKind::kLru));
   ASSERT_TRUE(cache.ok());
