@@ -412,14 +412,18 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
                                 current_));
   }
   if (sample.workers >= 1) Add(sample.workers, sample.throughput, now);
-  const bool saturated = sample.cpu_utilization >= options_.cpu_saturation;
+  const bool machine_saturated = sample.system_cpu_utilization >= options_.cpu_saturation;
+  const bool saturated =
+      sample.cpu_utilization >= options_.cpu_saturation || machine_saturated;
   const bool idle = sample.idle_fraction >= options_.idle_threshold;
   std::string why_cap;
   const int add_limit = AddLimit(sample, &why_cap);
   const bool capped = current_ >= add_limit;
   const bool may_add = !saturated && !idle && !capped;
   const std::string why_not_add =
-      saturated ? absl::StrFormat("CPU %.0f%% >= %.0f%%", 100 * sample.cpu_utilization,
+      saturated ? absl::StrFormat("CPU %.0f%% (machine %.0f%%) >= %.0f%%",
+                                  100 * sample.cpu_utilization,
+                                  100 * sample.system_cpu_utilization,
                                   100 * options_.cpu_saturation)
       : idle    ? absl::StrFormat("workers idle %.0f%% >= %.0f%%", 100 * sample.idle_fraction,
                                   100 * options_.idle_threshold)

@@ -101,8 +101,9 @@ struct HillClimberOptions {
   // add_bias x the old mean (the .NET pool's bias against adding threads).
   double confidence_z = 2.0;
   double add_bias = 0.01;
-  // No additions when CPU utilization is at or above this, or when the
-  // workers' idle fraction is at or above idle_threshold.
+  // No additions when CPU utilization (the process's, or the whole
+  // machine's: ExecutorSample::system_cpu_utilization) is at or above this,
+  // or when the workers' idle fraction is at or above idle_threshold.
   double cpu_saturation = 0.95;
   double idle_threshold = 0.10;
   // The CPUs the process may use (cgroup quota or cores; 0: unknown). While

@@ -93,6 +93,7 @@ struct Workload {
   std::function<double(int)> throughput;
   std::function<double(int)> cpu_utilization = [](int) { return 0.5; };
   std::function<double(int)> idle_fraction = [](int) { return 0.0; };
+  double system_cpu_utilization = 0.0;  // the whole machine's busy share
   double noise = 0.0;  // relative standard deviation
   // Share of the tasks' wall time spent blocked (1 - task CPU / task wall);
   // negative: the sample carries no task times.
@@ -115,6 +116,7 @@ std::vector<int> Drive(HillClimber& climber, const Workload& w, int samples, uin
     s.throughput = w.throughput(workers) * (1 + noise(rng));
     s.cpu_utilization = w.cpu_utilization(workers);
     s.idle_fraction = w.idle_fraction(workers);
+    s.system_cpu_utilization = w.system_cpu_utilization;
     if (w.task_blocking >= 0) {
       s.task_wall_seconds = 0.25 * workers;
       s.task_cpu_seconds = s.task_wall_seconds * (1 - w.task_blocking);
@@ -168,11 +170,17 @@ TEST(HillClimber, IoBoundWorkloadGrowsPastTheCoreCount) {
 }
 
 TEST(HillClimber, NoAdditionsWhileCpuSaturatedOrWorkersIdle) {
-  for (int mode = 0; mode < 2; ++mode) {
+  for (int mode = 0; mode < 3; ++mode) {
     Workload w;
     w.throughput = [](int n) { return 100.0 * n; };  // would reward growth
     if (mode == 0) w.cpu_utilization = [](int) { return 0.99; };
     if (mode == 1) w.idle_fraction = [](int) { return 0.5; };
+    // Other processes saturate the machine (our tasks then look blocked:
+    // they wait in the run queue), our own process uses little.
+    if (mode == 2) {
+      w.system_cpu_utilization = 0.99;
+      w.task_blocking = 0.7;
+    }
     HillClimber climber(HillClimberOptions{}, 8);
     const std::vector<int> chosen = Drive(climber, w, 200, 1);
     EXPECT_LE(*std::max_element(chosen.begin(), chosen.end()), 8) << "mode " << mode;
