@@ -428,6 +428,16 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
       : idle    ? absl::StrFormat("workers idle %.0f%% >= %.0f%%", 100 * sample.idle_fraction,
                                   100 * options_.idle_threshold)
                 : why_cap;
+  // With the CPUs saturated (by us or by other processes) and no more
+  // workers than CPUs, fewer workers can only get less CPU: no probe at all
+  // (under saturation by others the samples measure their load, not ours).
+  const int cpus = options_.effective_cpus > 0
+                       ? std::max(1, static_cast<int>(std::ceil(options_.effective_cpus - 1e-9)))
+                       : 0;
+  if (saturated && cpus > 0 && current_ <= cpus && phase_ != Phase::kProbe) {
+    return Hold(absl::StrFormat("no probe: %s, %d workers for %d CPUs", why_not_add, current_,
+                                cpus));
+  }
   // Every upward move below stops at add_limit.
   auto up_to_limit = [&](int target) {
     return target > current_ ? std::max(current_, std::min(target, add_limit)) : target;

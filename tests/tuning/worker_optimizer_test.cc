@@ -234,6 +234,33 @@ TEST(HillClimber, StartedAboveTheCpusCpuBoundWorkComesDown) {
   EXPECT_LE(*std::max_element(first_below, chosen.end()), 2);
 }
 
+TEST(HillClimber, NoProbeAtOrBelowTheCpusWhileTheyAreSaturated) {
+  // 2 workers on 2 CPUs that are saturated (by this job, or by other
+  // processes): neither more nor fewer workers are tried.
+  for (int mode = 0; mode < 2; ++mode) {
+    Workload w;
+    w.throughput = [](int n) { return 100.0 * n; };
+    if (mode == 0) {
+      w.cpu_utilization = [](int) { return 0.99; };
+      w.task_blocking = 0.02;
+    } else {
+      w.cpu_utilization = [](int) { return 0.4; };
+      w.system_cpu_utilization = 0.99;
+      w.task_blocking = 0.6;  // run-queue waits look like blocking
+    }
+    w.noise = 0.02;
+    HillClimberOptions options;
+    options.max_workers = 8;
+    options.effective_cpus = 2;
+    HillClimber climber(options, 2);
+    std::vector<std::string> reasons;
+    const std::vector<int> chosen = Drive(climber, w, 100, 15, &reasons);
+    EXPECT_EQ(*std::min_element(chosen.begin(), chosen.end()), 2) << "mode " << mode;
+    EXPECT_EQ(*std::max_element(chosen.begin(), chosen.end()), 2) << "mode " << mode;
+    EXPECT_TRUE(reasons.empty()) << "mode " << mode << ": " << reasons.front();
+  }
+}
+
 TEST(HillClimber, IoBoundTasksStillGrowPastTheCpus) {
   // The same reward for growth with tasks blocked 80% of their time: the CPU
   // cap does not apply (only CPU saturation stops additions).
