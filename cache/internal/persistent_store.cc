@@ -50,8 +50,11 @@ namespace {
 // Debian's abseil has its own absl::string_view (not std::string_view).
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
-// WAL files above which Open lets RocksDB flush the recovered data.
+// WAL files above which Open flushes (see Open).
 constexpr int kMaxWalFilesAtOpen = 4;
+// Deleted (never written) to give that flush something to write; a
+// tombstone is invisible to reads. Open skips it if a record uses the key.
+constexpr char kWalTrimKey[] = "\0adaptrt-l3-wal-trim";
 
 struct WalFiles {
   int count = 0;
@@ -169,8 +172,11 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   // until a flush, so acknowledged writes survive as before. RocksDB then
   // keeps every recovered WAL file, and starts a new one at each open, while
   // that data is unflushed: once there are more than kMaxWalFilesAtOpen,
-  // the open flushes as RocksDB does by default, which frees them all. With
-  // only empty WAL files, the default open (no flush to do) frees them too.
+  // the open flushes as RocksDB does by default, which frees them all.
+  // RocksDB also keeps empty WAL files (one more per open of a store that
+  // is only read) until a flush, and it flushes nothing without data: past
+  // kMaxWalFilesAtOpen of them, Open writes a tombstone for a key no record
+  // uses and flushes it (see below), which frees them.
   const WalFiles wal = FindWalFiles(path);
   db_options.avoid_flush_during_recovery = wal.bytes > 0 && wal.count <= kMaxWalFilesAtOpen;
   // No statistics dump thread, no SST property reads at open.
@@ -187,8 +193,22 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   if (!s.ok()) return FromRocksDB(s, dir, "cannot open database");
   std::unique_ptr<PersistentStore> store(
       new PersistentStore(options, std::unique_ptr<rocksdb::DB>(raw)));
+
   store->discarded_at_open_ = discard;
   if (absl::Status scan = store->ScanAndIndex(); !scan.ok()) return scan;
+  if (wal.bytes == 0 && wal.count > kMaxWalFilesAtOpen) {
+    const rocksdb::Slice trim(kWalTrimKey, sizeof(kWalTrimKey) - 1);
+    bool used;
+    {
+      std::lock_guard<std::mutex> lock(store->mu_);
+      used = store->index_.contains(absl::string_view(trim.data(), trim.size()));
+    }
+    if (!used) {  // never delete a record of the user's
+      rocksdb::Status t = store->db_->Delete(rocksdb::WriteOptions(), trim);
+      if (t.ok()) t = store->db_->Flush(rocksdb::FlushOptions());
+      if (!t.ok()) return FromRocksDB(t, dir, "cannot flush to free the empty write-ahead logs");
+    }
+  }
   return store;
 }
 
