@@ -103,7 +103,9 @@ void PreloadFromL3(FileCache& cache, const std::string& root, Preloaded* out) {
   const cache::TieredStats st = cache.Stats();
   if (!st.l3_enabled || st.l1.entries != 0 || st.l2.entries != 0) return;
   bool overflow = false;
-  out->entries.reserve(std::min<std::uint64_t>(st.l3.entries, kMaxPreloaded));
+  // Sized for the whole L3 (usually one tree), but not beyond 64k entries:
+  // a small tree in a large L3 must not allocate for all of it.
+  out->entries.reserve(std::min<std::uint64_t>(st.l3.entries, std::uint64_t{1} << 16));
   absl::StatusOr<std::uint64_t> n =
       cache.ScanL3(RootPrefix(root), [&](std::string key, CachedFile value) {
         if (out->entries.size() >= kMaxPreloaded) {
