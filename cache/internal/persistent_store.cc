@@ -18,7 +18,8 @@
 //     write; see the header).
 // Lock order: mu_ is the only lock of ours; RocksDB's internal locks are taken
 // inside it (RocksDB never calls back into us).
-// Reads (Get) do not take mu_: a RocksDB Get sees some committed state. When a
+// Reads (Get, ScanPrefix) do not take mu_: a RocksDB Get or iterator sees
+// some committed state. When a
 // read meets an expired or corrupt record it re-reads under mu_ before
 // deleting, so a record written concurrently is never deleted by mistake.
 // Atomics: hits_, misses_, expired_removed_, corrupt_records_, io_errors_ are
@@ -193,7 +194,6 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   if (!s.ok()) return FromRocksDB(s, dir, "cannot open database");
   std::unique_ptr<PersistentStore> store(
       new PersistentStore(options, std::unique_ptr<rocksdb::DB>(raw)));
-
   store->discarded_at_open_ = discard;
   if (absl::Status scan = store->ScanAndIndex(); !scan.ok()) return scan;
   if (wal.bytes == 0 && wal.count > kMaxWalFilesAtOpen) {
