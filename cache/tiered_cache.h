@@ -17,7 +17,8 @@
 //                is dropped (counted in TierStats::demotions_dropped) rather
 //                than waited for, so no lock order can deadlock.
 // Complexity:    Get: L1 hit O(1); miss adds an L2 lookup and, with L3, one
-//                RocksDB point read. Put: O(1) expected plus evictions and,
+//                RocksDB point read. ScanL3: one RocksDB iterator seek plus
+//                O(matching entries). Put: O(1) expected plus evictions and,
 //                with L3, one RocksDB write (synchronous, no fsync).
 //                PutBatch: the same per entry but ONE RocksDB write for all
 //                (the way to fill L3 with many small entries).
@@ -71,6 +72,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -185,6 +187,27 @@ class TieredCache {
   // The value of `key` from the highest tier holding it, or null. An L2 hit
   // moves the entry to L1; an L3 hit copies it to L1.
   ValuePtr Get(const K& key);
+
+  // The bulk read of L3: calls `fn(key, value)` for every unexpired L3 entry
+  // whose serialized key starts with `key_prefix` (bytes as KeySerializer
+  // writes them; for std::string keys, the key's own bytes), in serialized
+  // key order, with one RocksDB iterator instead of one point read per key
+  // (PersistentStore::ScanPrefix). For a caller about to Get many keys that
+  // share a prefix and are likely in L3 only (a new process). It reads L3
+  // alone: L1 and L2 are neither consulted nor filled, nothing is promoted,
+  // and hits and misses are not counted (the caller knows which values it
+  // uses). While no write of a key is in flight, L3 holds that key's latest
+  // value (write-through), so that is what `fn` sees; a key written during
+  // the scan may be reported with its previous or its new value. Entries
+  // whose key or value does not deserialize are skipped (counted in
+  // Stats().l3.errors). `fn` runs with no lock of ours held and may use the
+  // cache.
+  // Returns the number of entries passed to `fn`. Errors: FailedPrecondition
+  // without a usable L3 (none configured, or out of service); a read error
+  // from the store (also reported in Stats()), after `fn` saw the entries
+  // read before it.
+  absl::StatusOr<std::uint64_t> ScanL3(std::string_view key_prefix,
+                                       absl::FunctionRef<void(K key, V value)> fn);
 
   // Inserts or overwrites `key` in L1 (removing it from L2) and, with an L3,
   // writes it through. `ttl` defaults to Options::default_ttl.
@@ -719,6 +742,42 @@ typename TieredCache<K, V, KS, VS>::ValuePtr TieredCache<K, V, KS, VS>::Get(cons
   Stripe& s = StripeFor(key);
   StripeLock lock(s);
   return LookupLowerLocked(s, key);
+}
+
+template <typename K, typename V, typename KS, typename VS>
+absl::StatusOr<std::uint64_t> TieredCache<K, V, KS, VS>::ScanL3(
+    std::string_view key_prefix, absl::FunctionRef<void(K key, V value)> fn) {
+  if constexpr (kSerializable) {
+    if (!L3Usable()) {
+      return absl::FailedPreconditionError(
+          store_ == nullptr ? "TieredCache: no L3 configured or opened"
+                            : "TieredCache: the L3 is out of service");
+    }
+    std::uint64_t undecodable = 0;
+    absl::StatusOr<std::uint64_t> n = store_->ScanPrefix(
+        key_prefix, [&](std::string_view kb, std::string_view vb) {
+          absl::StatusOr<K> k = KS::Deserialize(kb);
+          absl::StatusOr<V> v = VS::Deserialize(vb);
+          if (!k.ok() || !v.ok()) {
+            ++undecodable;
+            return;
+          }
+          fn(*std::move(k), *std::move(v));
+        });
+    if (undecodable > 0) {
+      ReportL3Error(absl::DataLossError(absl::StrCat(
+          "L3 at '", options_.l3_directory, "': ", undecodable,
+          " entries that do not deserialize skipped by a scan")));
+    }
+    if (!n.ok()) {
+      if (n.status().code() != absl::StatusCode::kFailedPrecondition) ReportL3Error(n.status());
+      return n.status();
+    }
+    return *n - undecodable;
+  } else {
+    (void)key_prefix, (void)fn;
+    return absl::FailedPreconditionError("TieredCache: no L3 (no serializers for K and V)");
+  }
 }
 
 template <typename K, typename V, typename KS, typename VS>

@@ -16,6 +16,18 @@
 //     which helps in ParallelFor) uses its own thread_local instance.
 //   * The cache (and its L3, a RocksDB open plus a scan of its records) is
 //     opened on a helper thread while the walk runs: the two overlap.
+//   * Bulk L3 read: when the cache holds nothing in memory (L1 and L2 empty:
+//     the first run in this process), every hit can only come from L3, so
+//     the helper thread also reads all L3 entries under the root's path
+//     (NamedCache::ScanL3, one RocksDB iterator) into a hash map, and each
+//     file is looked up there instead of with a TieredCache::Get (an L1 and
+//     an L2 miss, a stripe lock, a RocksDB point read and a copy into L1 per
+//     file). Since the scan saw all of L3 under the prefix, a key it did not
+//     see is a miss without asking the cache. The map is written by the
+//     helper thread only and read after join() (which orders it). Hits and
+//     misses of the map are reported as L3 hits and misses (L1/L2 were not
+//     consulted). If L3 is not usable, the scan fails or the prefix holds
+//     more than kMaxPreloaded entries, each file goes through Get as before.
 //   * Cache key: "<path>\0<size>:<mtime_ns>:<inode>:<device>", so any change
 //     of a file's size, mtime or identity misses and the file is recounted
 //     (the stale entry ages out by policy). Value: CachedFile, trivially
@@ -38,10 +50,12 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "runtime/analyze/file_analyzer.h"
@@ -66,6 +80,43 @@ struct CachedFile {
 static_assert(std::is_trivially_copyable_v<CachedFile>);
 
 using FileCache = NamedCache<std::string, CachedFile>;
+
+// Entries the bulk L3 read keeps at most (~150 bytes each); beyond, the
+// per-file Get serves (a root such as "/" over a large L3).
+constexpr std::size_t kMaxPreloaded = std::size_t{1} << 20;
+
+// The L3 entries under a root, read in bulk (see the design notes).
+struct Preloaded {
+  bool complete = false;  // every L3 entry under the prefix is in `entries`
+  absl::flat_hash_map<std::string, CachedFile> entries;
+};
+
+// The prefix every cache key of a file under `root` starts with: the root
+// as WalkTree spells the paths it yields (trailing slashes dropped).
+std::string RootPrefix(std::string_view root) {
+  while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
+  return std::string(root.empty() ? std::string_view(".") : root);
+}
+
+// Fills `out` from `cache`'s L3 when the cache's memory tiers are empty.
+void PreloadFromL3(FileCache& cache, const std::string& root, Preloaded* out) {
+  const cache::TieredStats st = cache.Stats();
+  if (!st.l3_enabled || st.l1.entries != 0 || st.l2.entries != 0) return;
+  bool overflow = false;
+  // Sized for the whole L3 (usually one tree), but not beyond 64k entries:
+  // a small tree in a large L3 must not allocate for all of it.
+  out->entries.reserve(std::min<std::uint64_t>(st.l3.entries, std::uint64_t{1} << 16));
+  absl::StatusOr<std::uint64_t> n =
+      cache.ScanL3(RootPrefix(root), [&](std::string key, CachedFile value) {
+        if (out->entries.size() >= kMaxPreloaded) {
+          overflow = true;
+          return;
+        }
+        out->entries.insert_or_assign(std::move(key), value);
+      });
+  out->complete = n.ok() && !overflow;
+  if (!out->complete) out->entries.clear();
+}
 
 std::string CacheKey(const analyze::FileEntry& e) {
   std::string key = e.path;
@@ -149,7 +200,8 @@ absl::Status WalkOneDirectory(WalkPart* part) {
     return false;
   };
   return analyze::WalkTree(
-      part->directory, wo, [part](const analyze::FileEntry& e) { part->files.push_back(e); },
+      part->directory, wo,
+      [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); },
       &part->report);
 }
 
@@ -180,6 +232,12 @@ void SpawnChildren(sched::TaskGroup& group, WalkPart* part) {
   }
 }
 
+std::size_t CountFiles(const WalkPart& part) {
+  std::size_t n = part.files.size();
+  for (const auto& child : part.children) n += CountFiles(*child);
+  return n;
+}
+
 // Appends `part` and its subtree in the sequential walk's order.
 void Flatten(WalkPart& part, std::vector<analyze::FileEntry>* entries,
              analyze::WalkReport* report, std::size_t max_examples) {
@@ -200,6 +258,7 @@ absl::Status ParallelWalk(sched::Executor& executor, const std::string& root,
     group.Wait();
   }
   *report = analyze::WalkReport();
+  entries->reserve(entries->size() + CountFiles(top));
   Flatten(top, entries, report, analyze::WalkOptions().max_examples);
   return absl::OkStatus();
 }
@@ -222,9 +281,10 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
   const absl::Time start = absl::Now();
   // Open the cache (L3: RocksDB open + index scan) while the tree is walked.
   absl::StatusOr<FileCache*> opened = absl::UnavailableError("not opened");
+  Preloaded preloaded;
   std::thread opener;
   if (rt != nullptr && options.use_cache) {
-    opener = std::thread([&opened, rt, &options] {
+    opener = std::thread([&opened, &preloaded, rt, &root, &options] {
       NamedCacheOptions co;
       co.persistent = options.persistent;
       // Entries are ~100 bytes: a few MB hold hundreds of thousands of files.
@@ -233,6 +293,7 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
       co.l3_bytes = std::uint64_t{512} << 20;
       co.ttl = absl::InfiniteDuration();
       opened = rt->GetOrCreateCache<std::string, CachedFile>("analyze", co);
+      if (opened.ok() && options.persistent) PreloadFromL3(**opened, root, &preloaded);
     });
   }
   std::vector<analyze::FileEntry> entries;
@@ -241,7 +302,7 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
           ? ParallelWalk(rt->executor(), root, &entries, &out.walk)
           : analyze::WalkTree(
                 root, analyze::WalkOptions(),
-                [&](const analyze::FileEntry& e) { entries.push_back(e); }, &out.walk);
+                [&](analyze::FileEntry&& e) { entries.push_back(std::move(e)); }, &out.walk);
   if (opener.joinable()) opener.join();
   if (!walked.ok()) return walked;
   out.walk_seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -290,7 +351,13 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
       std::string key;
       if (cache != nullptr) {
         key = CacheKey(e);
-        if (auto hit = cache->Get(key); hit != nullptr) result = FromCached(*hit);
+        if (preloaded.complete) {
+          if (auto it = preloaded.entries.find(key); it != preloaded.entries.end()) {
+            result = FromCached(it->second);
+          }
+        } else if (auto hit = cache->Get(key); hit != nullptr) {
+          result = FromCached(*hit);
+        }
       }
       if (result.has_value()) {
         ++hits;
@@ -324,6 +391,11 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
     out.cache.l1 = Delta(after.l1, before.l1);
     out.cache.l2 = Delta(after.l2, before.l2);
     out.cache.l3 = Delta(after.l3, before.l3);
+    if (preloaded.complete) {  // lookups answered by the bulk L3 read
+      const std::int64_t hits = out.from_cache, misses = out.files - out.from_cache;
+      out.cache.l3.hits += static_cast<std::uint64_t>(hits);
+      out.cache.l3.misses += static_cast<std::uint64_t>(misses);
+    }
     out.cache.l3_enabled = after.l3_enabled;
     out.cache.l3_status = after.l3_status;
   }

@@ -267,6 +267,8 @@ absl::StatusOr<std::unique_ptr<Runtime>> Runtime::Create(const RuntimeOptions& o
                                     : to.available_memory_bytes;
     to.workers.min_workers = 1;
     to.workers.max_workers = max_workers;
+    // CPU-bound work is never probed above the CPUs (worker_optimizer.h).
+    to.workers.effective_cpus = rt->system_.effective_cpus;
     to.cache.tuner.target_hit_rate = rt->profile_.tuning.target_hit_rate;
     to.signature = options.history_signature;
     to.history_path = options.history_path;

@@ -46,6 +46,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <typeindex>
 #include <typeinfo>
 #include <utility>
@@ -153,6 +154,12 @@ class NamedCache final : public runtime_internal::TunableCache {
     return tiered_->PutBatch(entries);
   }
   bool Erase(const K& key) { return tiered_->Erase(key); }
+  // TieredCache::ScanL3: the L3 entries under a serialized-key prefix, with
+  // one RocksDB iterator (not sampled: the caller's Gets, if any, are).
+  absl::StatusOr<std::uint64_t> ScanL3(std::string_view key_prefix,
+                                       absl::FunctionRef<void(K key, V value)> fn) {
+    return tiered_->ScanL3(key_prefix, fn);
+  }
   template <typename Fn>
   absl::StatusOr<ValuePtr> GetOrCompute(const K& key, Fn&& fn) {
     Sample(key);

@@ -30,6 +30,11 @@ struct ExecutorSample {
   int workers = 0;               // workers running during the window
   double throughput = 0;         // tasks completed per second in the window
   double cpu_utilization = 0;    // process CPU time / (window x effective CPUs)
+  // Busy share of all the machine's CPUs in the window (any process; Linux
+  // /proc/stat), 0 when unknown. Near 1 when other processes saturate the
+  // CPUs: our threads then wait in the run queue, which makes CPU-bound
+  // tasks look blocked (task CPU << task wall).
+  double system_cpu_utilization = 0;
   double idle_fraction = 0;      // share of worker time spent without a task
   double task_cpu_seconds = 0;   // CPU time of the tasks completed
   double task_wall_seconds = 0;  // their wall time (run start to end)

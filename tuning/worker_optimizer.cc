@@ -390,20 +390,58 @@ WorkerDecision HillClimber::Hold(std::string reason) const {
   return WorkerDecision{current_, false, std::move(reason)};
 }
 
+int HillClimber::AddLimit(const ExecutorSample& sample, std::string* why) const {
+  if (options_.effective_cpus <= 0 || !(sample.task_wall_seconds > 0)) {
+    return options_.max_workers;
+  }
+  const double blocking =
+      std::clamp(1.0 - sample.task_cpu_seconds / sample.task_wall_seconds, 0.0, 1.0);
+  if (blocking >= options_.cpu_bound_blocking_below) return options_.max_workers;
+  const int cpus = std::max(1, static_cast<int>(std::ceil(options_.effective_cpus - 1e-9)));
+  *why = absl::StrFormat("CPU-bound tasks (blocking %.0f%% < %.0f%%) on %.4g CPUs",
+                         100 * blocking, 100 * options_.cpu_bound_blocking_below,
+                         options_.effective_cpus);
+  return std::max(options_.min_workers, cpus);
+}
+
 WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
   const absl::Time now = sample.now;
   Forget(now);
-  if (sample.workers >= 1 && sample.throughput >= 0) {
-    Add(sample.workers, sample.throughput, now);
+  if (!(sample.throughput > 0)) {
+    return Hold(absl::StrFormat("no task completed in the window: sample discarded (%d workers)",
+                                current_));
   }
-  const bool saturated = sample.cpu_utilization >= options_.cpu_saturation;
+  if (sample.workers >= 1) Add(sample.workers, sample.throughput, now);
+  const bool machine_saturated = sample.system_cpu_utilization >= options_.cpu_saturation;
+  const bool saturated =
+      sample.cpu_utilization >= options_.cpu_saturation || machine_saturated;
   const bool idle = sample.idle_fraction >= options_.idle_threshold;
-  const bool may_add = !saturated && !idle;
+  std::string why_cap;
+  const int add_limit = AddLimit(sample, &why_cap);
+  const bool capped = current_ >= add_limit;
+  const bool may_add = !saturated && !idle && !capped;
   const std::string why_not_add =
-      saturated ? absl::StrFormat("CPU %.0f%% >= %.0f%%", 100 * sample.cpu_utilization,
+      saturated ? absl::StrFormat("CPU %.0f%% (machine %.0f%%) >= %.0f%%",
+                                  100 * sample.cpu_utilization,
+                                  100 * sample.system_cpu_utilization,
                                   100 * options_.cpu_saturation)
-                : absl::StrFormat("workers idle %.0f%% >= %.0f%%", 100 * sample.idle_fraction,
-                                  100 * options_.idle_threshold);
+      : idle    ? absl::StrFormat("workers idle %.0f%% >= %.0f%%", 100 * sample.idle_fraction,
+                                  100 * options_.idle_threshold)
+                : why_cap;
+  // With the CPUs saturated (by us or by other processes) and no more
+  // workers than CPUs, fewer workers can only get less CPU: no probe at all
+  // (under saturation by others the samples measure their load, not ours).
+  const int cpus = options_.effective_cpus > 0
+                       ? std::max(1, static_cast<int>(std::ceil(options_.effective_cpus - 1e-9)))
+                       : 0;
+  if (saturated && cpus > 0 && current_ <= cpus && phase_ != Phase::kProbe) {
+    return Hold(absl::StrFormat("no probe: %s, %d workers for %d CPUs", why_not_add, current_,
+                                cpus));
+  }
+  // Every upward move below stops at add_limit.
+  auto up_to_limit = [&](int target) {
+    return target > current_ ? std::max(current_, std::min(target, add_limit)) : target;
+  };
 
   if (now - last_move_ < options_.min_move_interval) {
     return Hold("rate limit: last move too recent");
@@ -456,7 +494,7 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
     direction_ = -direction_;
     step_ = std::max(1, step_ / 2);
     phase_ = Phase::kMeasure;
-    const int target = best();
+    const int target = up_to_limit(best());
     origin_ = target;
     return MoveTo(target, now, reason);
   }
@@ -465,7 +503,7 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
   RefreshModel();
   if (failed_directions_ >= 2) {
     // Both neighbours are no better: settle on the best evidence.
-    const int target = best();
+    const int target = up_to_limit(best());
     std::string reason =
         absl::StrFormat("neighbours no better; settle at the best measured, %d", target);
     if (model_.has_value()) {
@@ -488,8 +526,8 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
       model_tried_at_peak_ = true;
       origin_ = current_;
       phase_ = Phase::kProbe;
-      const int target =
-          current_ + std::clamp(peak - current_, -2 * options_.max_step, 2 * options_.max_step);
+      const int target = up_to_limit(
+          current_ + std::clamp(peak - current_, -2 * options_.max_step, 2 * options_.max_step));
       return MoveTo(target, now,
                     absl::StrFormat("USL fit (sigma %.3g, kappa %.3g, rmse %.1f%%) peaks at %d; "
                                     "probe %d",
@@ -501,14 +539,16 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
   int dir = direction_;
   if (dir > 0 && !may_add) dir = -1;  // never add under saturation or idleness
   if (idle && dir > 0) dir = -1;
-  int target = std::clamp(current_ + dir * step_, options_.min_workers, options_.max_workers);
+  int target = up_to_limit(
+      std::clamp(current_ + dir * step_, options_.min_workers, options_.max_workers));
   if (target == current_) {
     dir = -dir;
     if (dir > 0 && !may_add) {
       ++failed_directions_;
       return Hold(absl::StrCat("at the bound; no addition: ", why_not_add));
     }
-    target = std::clamp(current_ + dir * step_, options_.min_workers, options_.max_workers);
+    target = up_to_limit(
+        std::clamp(current_ + dir * step_, options_.min_workers, options_.max_workers));
     if (target == current_) return Hold("single allowed count");
   }
   direction_ = dir;

@@ -11,7 +11,8 @@
 //     pool's hill climbing. It probes a nearby count, moves only when the
 //     throughput difference is significant (Welch's t over the samples at each
 //     count), rate-limits moves, never adds workers while CPUs are saturated or
-//     workers sit idle, remembers the best count and returns to it after a
+//     workers sit idle, nor beyond the CPU count while tasks are CPU-bound,
+//     ignores windows without completed tasks, remembers the best count and returns to it after a
 //     move that made things worse, and once it has measured enough counts,
 //     jumps to the USL-fitted peak (then verifies it like any other move).
 //
@@ -100,10 +101,20 @@ struct HillClimberOptions {
   // add_bias x the old mean (the .NET pool's bias against adding threads).
   double confidence_z = 2.0;
   double add_bias = 0.01;
-  // No additions when CPU utilization is at or above this, or when the
-  // workers' idle fraction is at or above idle_threshold.
+  // No additions when CPU utilization (the process's, or the whole
+  // machine's: ExecutorSample::system_cpu_utilization) is at or above this,
+  // or when the workers' idle fraction is at or above idle_threshold.
   double cpu_saturation = 0.95;
   double idle_threshold = 0.10;
+  // The CPUs the process may use (cgroup quota or cores; 0: unknown). While
+  // the tasks are CPU-bound (they block less than cpu_bound_blocking_below
+  // of their wall time: 1 - task CPU / task wall, over the window's
+  // completed tasks), no count above ceil(effective_cpus) is probed or
+  // moved to: more runnable threads than CPUs cannot add throughput to
+  // CPU-bound work, and early windows of a job (while it starts) can make
+  // such a probe look worthwhile.
+  double effective_cpus = 0;
+  double cpu_bound_blocking_below = 0.2;
   // Measurements older than this are forgotten (the workload may change).
   absl::Duration memory = absl::Seconds(120);
   // After settling, hold this long before probing again.
@@ -126,7 +137,9 @@ class HillClimber {
   HillClimber(const HillClimberOptions& options, int initial_workers);
 
   // Consumes one sample (taken while sample.workers were running) and decides
-  // the count for the next interval.
+  // the count for the next interval. A window in which no task completed
+  // (throughput 0: the work has not started, or the executor is idle) says
+  // nothing about the count: it is discarded and the count held.
   WorkerDecision Step(const ExecutorSample& sample);
 
   int current() const { return current_; }
@@ -156,6 +169,9 @@ class HillClimber {
   void RefreshModel();
   WorkerDecision MoveTo(int target, absl::Time now, std::string reason);
   WorkerDecision Hold(std::string reason) const;
+  // The largest count additions may reach for `sample` (max_workers, or the
+  // CPU count while the sample's tasks are CPU-bound); `why` says which.
+  int AddLimit(const ExecutorSample& sample, std::string* why) const;
 
   HillClimberOptions options_;
   int current_;

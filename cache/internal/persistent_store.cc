@@ -18,7 +18,8 @@
 //     write; see the header).
 // Lock order: mu_ is the only lock of ours; RocksDB's internal locks are taken
 // inside it (RocksDB never calls back into us).
-// Reads (Get) do not take mu_: a RocksDB Get sees some committed state. When a
+// Reads (Get, ScanPrefix) do not take mu_: a RocksDB Get or iterator sees
+// some committed state. When a
 // read meets an expired or corrupt record it re-reads under mu_ before
 // deleting, so a record written concurrently is never deleted by mistake.
 // Atomics: hits_, misses_, expired_removed_, corrupt_records_, io_errors_ are
@@ -49,6 +50,30 @@ namespace {
 
 // Debian's abseil has its own absl::string_view (not std::string_view).
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// WAL files above which Open flushes (see Open).
+constexpr int kMaxWalFilesAtOpen = 4;
+// Deleted (never written) to give that flush something to write; a
+// tombstone is invisible to reads. Open skips it if a record uses the key.
+constexpr char kWalTrimKey[] = "\0adaptrt-l3-wal-trim";
+
+struct WalFiles {
+  int count = 0;
+  std::uint64_t bytes = 0;
+};
+
+// RocksDB's WAL files ("<number>.log") in `dir`.
+WalFiles FindWalFiles(const std::filesystem::path& dir) {
+  WalFiles w;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() != ".log") continue;
+    ++w.count;
+    const std::uintmax_t size = e.file_size(ec);
+    if (!ec) w.bytes += size;
+  }
+  return w;
+}
 
 // Expired records removed per Put, beyond what eviction needs.
 constexpr int kPurgePerPut = 2;
@@ -141,6 +166,23 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   db_options.write_buffer_size = static_cast<std::size_t>(
       std::clamp<std::uint64_t>(options.capacity_bytes / 8, 1 << 20, 64 << 20));
   db_options.keep_log_file_num = 2;
+  // Open cost, paid by every process that opens the tier (a warm `adaptrt
+  // analyze` is ~0.1 s): when the WAL holds data (the writes of the last
+  // process), replay it into the memtable instead of flushing it to a new
+  // SST file with its fsyncs (tens of ms of wall time here); the WAL stays
+  // until a flush, so acknowledged writes survive as before. RocksDB then
+  // keeps every recovered WAL file, and starts a new one at each open, while
+  // that data is unflushed: once there are more than kMaxWalFilesAtOpen,
+  // the open flushes as RocksDB does by default, which frees them all.
+  // RocksDB also keeps empty WAL files (one more per open of a store that
+  // is only read) until a flush, and it flushes nothing without data: past
+  // kMaxWalFilesAtOpen of them, Open writes a tombstone for a key no record
+  // uses and flushes it (see below), which frees them.
+  const WalFiles wal = FindWalFiles(path);
+  db_options.avoid_flush_during_recovery = wal.bytes > 0 && wal.count <= kMaxWalFilesAtOpen;
+  // No statistics dump thread, no SST property reads at open.
+  db_options.stats_dump_period_sec = 0;
+  db_options.skip_stats_update_on_db_open = true;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   try {
@@ -154,6 +196,19 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
       new PersistentStore(options, std::unique_ptr<rocksdb::DB>(raw)));
   store->discarded_at_open_ = discard;
   if (absl::Status scan = store->ScanAndIndex(); !scan.ok()) return scan;
+  if (wal.bytes == 0 && wal.count > kMaxWalFilesAtOpen) {
+    const rocksdb::Slice trim(kWalTrimKey, sizeof(kWalTrimKey) - 1);
+    bool used;
+    {
+      std::lock_guard<std::mutex> lock(store->mu_);
+      used = store->index_.contains(absl::string_view(trim.data(), trim.size()));
+    }
+    if (!used) {  // never delete a record of the user's
+      rocksdb::Status t = store->db_->Delete(rocksdb::WriteOptions(), trim);
+      if (t.ok()) t = store->db_->Flush(rocksdb::FlushOptions());
+      if (!t.ok()) return FromRocksDB(t, dir, "cannot flush to free the empty write-ahead logs");
+    }
+  }
   return store;
 }
 
@@ -313,6 +368,38 @@ absl::StatusOr<std::optional<std::string>> PersistentStore::Get(std::string_view
                   : absl::FromUnixMicros(static_cast<std::int64_t>(rec->expiry_micros));
   }
   return std::string(rec->payload);
+}
+
+absl::StatusOr<std::uint64_t> PersistentStore::ScanPrefix(
+    std::string_view prefix,
+    absl::FunctionRef<void(std::string_view key, std::string_view value)> fn) {
+  if (out_of_service()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return OutOfServiceErrorLocked();
+  }
+  const std::uint64_t now = NowMicros();
+  rocksdb::ReadOptions ro;
+  // A one-pass bulk read: do not churn RocksDB's block cache with it.
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+  std::uint64_t passed = 0;
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.substr(0, prefix.size()) != prefix) break;  // past the prefix (keys are sorted)
+    absl::StatusOr<L3Record> rec =
+        DecodeL3Record(key, std::string_view(it->value().data(), it->value().size()));
+    if (!rec.ok() || Expired(rec->expiry_micros, now)) continue;
+    fn(key, rec->payload);
+    ++passed;
+  }
+  if (!it->status().ok()) {
+    io_errors_.fetch_add(1, std::memory_order_relaxed);
+    absl::Status st = FromRocksDB(it->status(), options_.directory,
+                                  absl::StrCat("scan of prefix \"", Printable(prefix), "\" failed"));
+    if (it->status().IsCorruption()) return st;
+    return absl::UnavailableError(st.message());
+  }
+  return passed;
 }
 
 void PersistentStore::RemoveIfStillBad(std::string_view key) {

@@ -38,7 +38,8 @@
 //
 // Thread-safety: thread-safe. Reads go to RocksDB without our lock; Put,
 //                PutBatch, Erase and eviction hold one std::mutex.
-// Complexity:    Get: one RocksDB point lookup. Put: one RocksDB write plus
+// Complexity:    Get: one RocksDB point lookup. ScanPrefix: one iterator
+//                seek plus O(matching records). Put: one RocksDB write plus
 //                O(log n) index work per record written or evicted.
 //                PutBatch: one RocksDB write (one WAL append) for the whole
 //                batch plus the same index work per record.
@@ -70,6 +71,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -136,6 +138,25 @@ class PersistentStore {
   // is removed; Unavailable for a RocksDB read error.
   absl::StatusOr<std::optional<std::string>> Get(std::string_view key,
                                                  absl::Time* expiry = nullptr);
+
+  // Calls `fn(key, value)` for every valid, unexpired record whose key starts
+  // with `prefix` (all records for an empty prefix), in key order, reading
+  // the database with ONE iterator: the bulk form of Get, for callers about
+  // to look up many keys that share a prefix (a directory tree's paths).
+  // The views are valid during the call only. The records are those of the
+  // RocksDB snapshot the iterator takes at the start: writes made after it
+  // (fn's own included) are not seen. Nothing is modified: corrupt records are skipped (counted in
+  // stats().corrupt_records once Get or the next Open removes them) and
+  // expired ones are skipped; hits and misses are not counted (the caller
+  // knows which values it uses). No lock of the store is held while `fn`
+  // runs: it may use the store.
+  // Returns the number of records passed to `fn`; FailedPrecondition when
+  // the store is out of service (nothing is read), Unavailable (or DataLoss
+  // for corruption RocksDB detects) on a read error, after `fn` has seen the
+  // records read before it.
+  absl::StatusOr<std::uint64_t> ScanPrefix(
+      std::string_view prefix,
+      absl::FunctionRef<void(std::string_view key, std::string_view value)> fn);
 
   // Stores `value` under `key`, expiring at `expiry` (absl::InfiniteFuture()
   // for never), replacing any previous record, evicting as needed.

@@ -12,10 +12,12 @@
 // Thread-safety: WalkTree is reentrant; concurrent walks share nothing. The
 //                callbacks run on the calling thread.
 // Complexity:    O(entries) system calls (one fstatat per entry, relative
-//                to its directory's descriptor; two for a symbolic link)
+//                to its directory's descriptor; two for a symbolic link;
+//                none for a subdirectory whose type readdir reports)
 //                plus sorting each directory's names. One directory
 //                descriptor is open at a time.
-// Ownership:     the FileEntry passed to `on_file` is valid during the call.
+// Ownership:     the FileEntry passed to `on_file` is the callee's to move
+//                from (a callback taking `const FileEntry&` works too).
 // Errors:        a root that cannot be opened returns absl::Status
 //                (NotFound, PermissionDenied...); every problem below the
 //                root (unreadable directory, dangling link, link loop, entry
@@ -112,7 +114,7 @@ struct WalkReport {
 // Walks `root` (a directory, or a single file) and calls on_file for each
 // file to count. `report` receives the counts; it is reset first.
 absl::Status WalkTree(std::string_view root, const WalkOptions& options,
-                      absl::FunctionRef<void(const FileEntry&)> on_file,
+                      absl::FunctionRef<void(FileEntry&&)> on_file,
                       WalkReport* report);
 
 }  // namespace adaptrt::analyze

@@ -23,6 +23,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 namespace adaptrt::runtime_internal {
 
@@ -108,6 +110,26 @@ std::uint64_t ProcessCpuNanos() {
 
 }  // namespace
 
+bool ReadMachineCpuTicks(std::uint64_t* busy, std::uint64_t* total) {
+  std::FILE* f = std::fopen("/proc/stat", "re");
+  if (f == nullptr) return false;
+  char line[512];
+  const bool got = std::fgets(line, sizeof(line), f) != nullptr;
+  std::fclose(f);
+  if (!got || std::strncmp(line, "cpu ", 4) != 0) return false;
+  // user nice system idle iowait irq softirq steal [guest guest_nice]
+  // (guest time is already included in user and nice).
+  unsigned long long v[8] = {};
+  const int n = std::sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                            &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+  if (n < 4) return false;
+  std::uint64_t sum = 0;
+  for (int i = 0; i < n; ++i) sum += v[i];
+  *total = sum;
+  *busy = sum - v[3] - (n > 4 ? v[4] : 0);
+  return true;
+}
+
 ExecutorSampler::ExecutorSampler(const sched::Executor* executor, double effective_cpus)
     : executor_(executor), effective_cpus_(effective_cpus) {}
 
@@ -119,6 +141,8 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
   std::lock_guard<std::mutex> lock(mu_);
   const sched::WorkerStats& cur = stats.total;
   const std::uint64_t process_cpu_ns = ProcessCpuNanos();
+  std::uint64_t machine_busy = 0, machine_total = 0;
+  const bool machine = ReadMachineCpuTicks(&machine_busy, &machine_total);
   if (!first_ && now > last_time_) {
     out.window = now - last_time_;
     const double secs = absl::ToDoubleSeconds(out.window);
@@ -138,6 +162,16 @@ tuning::ExecutorSample ExecutorSampler::SampleExecutor(absl::Time now) {
     out.task_cpu_seconds = delta(cur.task_cpu_ns, last_.task_cpu_ns) * 1e-9;
     out.task_wall_seconds = delta(cur.task_wall_ns, last_.task_wall_ns) * 1e-9;
     out.mean_run_ms = tasks > 0 ? out.task_wall_seconds * 1e3 / tasks : 0;
+    if (machine && machine_total > last_machine_total_ && last_machine_total_ > 0) {
+      out.system_cpu_utilization =
+          std::clamp(static_cast<double>(delta(machine_busy, last_machine_busy_)) /
+                         static_cast<double>(machine_total - last_machine_total_),
+                     0.0, 1.0);
+    }
+  }
+  if (machine) {
+    last_machine_busy_ = machine_busy;
+    last_machine_total_ = machine_total;
   }
   first_ = false;
   last_time_ = now;

@@ -117,7 +117,10 @@ class ExecutorWorkerKnob final : public tuning::WorkerKnob {
 // (CLOCK_PROCESS_CPUTIME_ID, at least the workers' own busy CPU), divided by
 // window x effective_cpus: threads outside the executor (the host's, a
 // caller helping in Wait, RocksDB's) load the same CPUs, so the tuner must
-// not add workers when they saturate them.
+// not add workers when they saturate them. system_cpu_utilization is the
+// machine's busy share over the window, from /proc/stat's "cpu" line
+// (everything but idle and iowait over the total), 0 where it cannot be
+// read: other processes saturating the CPUs veto additions as well.
 class ExecutorSampler final : public tuning::ExecutorSampleSource {
  public:
   // `effective_cpus` scales cpu_utilization. REQUIRES: effective_cpus > 0.
@@ -133,7 +136,14 @@ class ExecutorSampler final : public tuning::ExecutorSampleSource {
   sched::WorkerStats last_ ABSL_GUARDED_BY(mu_);
   std::uint64_t last_external_ ABSL_GUARDED_BY(mu_) = 0;
   std::uint64_t last_process_cpu_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  std::uint64_t last_machine_busy_ ABSL_GUARDED_BY(mu_) = 0;   // /proc/stat ticks
+  std::uint64_t last_machine_total_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// The machine's CPU time in clock ticks since boot, from /proc/stat's
+// aggregate "cpu" line: `busy` is everything but idle and iowait. False
+// when the file cannot be read or parsed.
+bool ReadMachineCpuTicks(std::uint64_t* busy, std::uint64_t* total);
 
 class TierCapacityKnob final : public tuning::CapacityKnob {
  public:

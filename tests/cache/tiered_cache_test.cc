@@ -295,6 +295,50 @@ TEST_F(TieredCacheL3Test, PersistsAcrossInstancesOnOneDirectory) {
   EXPECT_EQ(ValueOr(c->Get("k3")), "v3");
 }
 
+TEST_F(TieredCacheL3Test, ScanL3ReadsAPrefixInBulkWithoutTouchingMemoryTiers) {
+  {
+    auto a = Make(L3Options());
+    ASSERT_NE(a, nullptr);
+    for (const char* k : {"dir/b", "dir/a", "dir2/x", "other"}) {
+      ASSERT_TRUE(a->Put(k, std::string("v-") + k).ok());
+    }
+    ASSERT_TRUE(a->Put("dir/ttl", "t", absl::Seconds(10)).ok());
+    ASSERT_TRUE(a->Put("dir/gone", "g").ok());
+    a->Erase("dir/gone");
+  }
+  wall_ += absl::Seconds(20);  // dir/ttl expires
+  auto b = Make(L3Options());
+  ASSERT_NE(b, nullptr);
+  std::vector<std::pair<std::string, std::string>> seen;
+  auto n = b->ScanL3("dir/", [&](std::string k, std::string v) {
+    seen.emplace_back(std::move(k), std::move(v));
+  });
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 2u);
+  // Key order; only the prefix; neither erased nor expired entries.
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::pair<std::string, std::string>{"dir/a", "v-dir/a"}));
+  EXPECT_EQ(seen[1], (std::pair<std::string, std::string>{"dir/b", "v-dir/b"}));
+  // "dir" also matches "dir2/x"; the empty prefix matches everything live.
+  seen.clear();
+  ASSERT_TRUE(b->ScanL3("dir", [&](std::string k, std::string v) {
+                 seen.emplace_back(std::move(k), std::move(v));
+               }).ok());
+  EXPECT_EQ(seen.size(), 3u);
+  auto all = b->ScanL3("", [](std::string, std::string) {});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 4u);
+  // Memory tiers untouched, nothing counted.
+  const TieredStats st = b->Stats();
+  EXPECT_EQ(st.l1.entries + st.l2.entries, 0u);
+  EXPECT_EQ(st.l1.hits + st.l1.misses + st.l3.hits + st.l3.misses, 0u);
+  // Without an L3 there is nothing to scan.
+  auto mem = Make(SmallOptions());
+  ASSERT_NE(mem, nullptr);
+  EXPECT_EQ(mem->ScanL3("", [](std::string, std::string) {}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(TieredCacheL3Test, OversizedForL3IsRejected) {
   StringCache::Options o = L3Options();
   o.l1_capacity = 1 << 20;

@@ -116,6 +116,20 @@ TEST(KnobAdaptersTest, ExecutorSamplerCountsTheWholeProcessCpu) {
   tuning::ExecutorSample s = sampler.SampleExecutor(t0 + absl::Seconds(1));
   EXPECT_EQ(s.throughput, 0);  // the executor ran nothing
   EXPECT_GE(s.cpu_utilization, 0.29);
+  // The machine was busy at least with the burner.
+  EXPECT_GT(s.system_cpu_utilization, 0);
+  EXPECT_LE(s.system_cpu_utilization, 1);
+}
+
+TEST(KnobAdaptersTest, MachineCpuTicksFromProcStat) {
+  std::uint64_t busy = 0, total = 0;
+  ASSERT_TRUE(ReadMachineCpuTicks(&busy, &total));
+  EXPECT_GT(total, 0u);
+  EXPECT_LE(busy, total);
+  std::uint64_t busy2 = 0, total2 = 0;
+  ASSERT_TRUE(ReadMachineCpuTicks(&busy2, &total2));
+  EXPECT_GE(total2, total);  // cumulative since boot
+  EXPECT_GE(busy2, busy);
 }
 
 TEST(KnobAdaptersTest, CapacityKnobSplitsTierAmongCaches) {

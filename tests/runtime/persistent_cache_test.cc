@@ -98,6 +98,25 @@ TEST_F(AnalyzeJobTest, CountsCachesAndRecounts) {
   EXPECT_EQ(py->counts.comment, 2);
 }
 
+// A new runtime reads the tree's L3 entries with one scan: no per-file
+// lookup reaches the cache's tiers (L1 sees none), yet every file is served
+// and reported as an L3 hit.
+TEST_F(AnalyzeJobTest, NewRuntimeReadsTheTreeFromL3InBulk) {
+  {
+    auto rt = Runtime::Create(Options());
+    ASSERT_TRUE(rt.ok());
+    ASSERT_TRUE(RunAnalysis(rt->get(), tmp_ + "/tree").ok());
+  }
+  auto rt = Runtime::Create(Options());
+  ASSERT_TRUE(rt.ok());
+  auto r = RunAnalysis(rt->get(), tmp_ + "/tree/");  // a trailing slash too
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->from_cache, 3);
+  EXPECT_EQ(r->counted, 0);
+  EXPECT_EQ(r->cache.l3.hits, 3u);
+  EXPECT_EQ(r->cache.l1.hits + r->cache.l1.misses, 0u);
+}
+
 // A bigger tree, many small batches (grain 1: one PutBatch per leaf of one
 // file), three runtimes in turn (three processes, as far as L3 knows): the
 // counts of the cold run, the warm runs, --no-cache and the single-threaded

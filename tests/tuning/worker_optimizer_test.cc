@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -92,7 +93,11 @@ struct Workload {
   std::function<double(int)> throughput;
   std::function<double(int)> cpu_utilization = [](int) { return 0.5; };
   std::function<double(int)> idle_fraction = [](int) { return 0.0; };
+  double system_cpu_utilization = 0.0;  // the whole machine's busy share
   double noise = 0.0;  // relative standard deviation
+  // Share of the tasks' wall time spent blocked (1 - task CPU / task wall);
+  // negative: the sample carries no task times.
+  double task_blocking = -1;
 };
 
 std::vector<int> Drive(HillClimber& climber, const Workload& w, int samples, uint64_t seed,
@@ -111,6 +116,11 @@ std::vector<int> Drive(HillClimber& climber, const Workload& w, int samples, uin
     s.throughput = w.throughput(workers) * (1 + noise(rng));
     s.cpu_utilization = w.cpu_utilization(workers);
     s.idle_fraction = w.idle_fraction(workers);
+    s.system_cpu_utilization = w.system_cpu_utilization;
+    if (w.task_blocking >= 0) {
+      s.task_wall_seconds = 0.25 * workers;
+      s.task_cpu_seconds = s.task_wall_seconds * (1 - w.task_blocking);
+    }
     const WorkerDecision d = climber.Step(s);
     if (reasons != nullptr && d.changed) reasons->push_back(d.reason);
     workers = d.workers;
@@ -160,15 +170,142 @@ TEST(HillClimber, IoBoundWorkloadGrowsPastTheCoreCount) {
 }
 
 TEST(HillClimber, NoAdditionsWhileCpuSaturatedOrWorkersIdle) {
-  for (int mode = 0; mode < 2; ++mode) {
+  for (int mode = 0; mode < 3; ++mode) {
     Workload w;
     w.throughput = [](int n) { return 100.0 * n; };  // would reward growth
     if (mode == 0) w.cpu_utilization = [](int) { return 0.99; };
     if (mode == 1) w.idle_fraction = [](int) { return 0.5; };
+    // Other processes saturate the machine (our tasks then look blocked:
+    // they wait in the run queue), our own process uses little.
+    if (mode == 2) {
+      w.system_cpu_utilization = 0.99;
+      w.task_blocking = 0.7;
+    }
     HillClimber climber(HillClimberOptions{}, 8);
     const std::vector<int> chosen = Drive(climber, w, 200, 1);
     EXPECT_LE(*std::max_element(chosen.begin(), chosen.end()), 8) << "mode " << mode;
   }
+}
+
+TEST(HillClimber, CpuBoundTasksAreNeverGivenMoreWorkersThanCpus) {
+  // Throughput that (wrongly, as in a job's first windows) rewards growth,
+  // CPU not saturated, but the tasks are CPU-bound (5% blocked) on 2 CPUs:
+  // no count above 2, whatever the samples say.
+  Workload w;
+  w.throughput = [](int n) { return 100.0 * n; };
+  w.cpu_utilization = [](int) { return 0.6; };
+  w.task_blocking = 0.05;
+  w.noise = 0.02;
+  for (int initial : {1, 2}) {
+    HillClimberOptions options;
+    options.max_workers = 8;
+    options.effective_cpus = 2;
+    HillClimber climber(options, initial);
+    std::vector<std::string> reasons;
+    const std::vector<int> chosen = Drive(climber, w, 200, 11, &reasons);
+    EXPECT_LE(*std::max_element(chosen.begin(), chosen.end()), 2) << "from " << initial;
+    // From 1 it does grow to the CPU count.
+    EXPECT_EQ(*std::max_element(chosen.begin(), chosen.end()), 2) << "from " << initial;
+  }
+  // A fractional quota rounds up: 1.5 CPUs allow 2 workers, not 3.
+  HillClimberOptions options;
+  options.max_workers = 8;
+  options.effective_cpus = 1.5;
+  HillClimber climber(options, 1);
+  const std::vector<int> chosen = Drive(climber, w, 200, 12);
+  EXPECT_EQ(*std::max_element(chosen.begin(), chosen.end()), 2);
+}
+
+TEST(HillClimber, StartedAboveTheCpusCpuBoundWorkComesDown) {
+  // 4 workers on 2 CPUs, CPU-bound, throughput flat past 2: it probes down,
+  // and once below 4 it never goes above the CPU count again.
+  Workload w;
+  w.throughput = [](int n) { return 100.0 * std::min(n, 2); };
+  w.cpu_utilization = [](int n) { return std::min(1.0, n / 2.0) * 0.9; };
+  w.task_blocking = 0.02;
+  w.noise = 0.01;
+  HillClimberOptions options;
+  options.max_workers = 8;
+  options.effective_cpus = 2;
+  HillClimber climber(options, 4);
+  const std::vector<int> chosen = Drive(climber, w, 200, 13);
+  const auto first_below = std::find_if(chosen.begin(), chosen.end(), [](int n) { return n < 4; });
+  ASSERT_NE(first_below, chosen.end());
+  EXPECT_LE(*std::max_element(first_below, chosen.end()), 2);
+}
+
+TEST(HillClimber, NoProbeAtOrBelowTheCpusWhileTheyAreSaturated) {
+  // 2 workers on 2 CPUs that are saturated (by this job, or by other
+  // processes): neither more nor fewer workers are tried.
+  for (int mode = 0; mode < 2; ++mode) {
+    Workload w;
+    w.throughput = [](int n) { return 100.0 * n; };
+    if (mode == 0) {
+      w.cpu_utilization = [](int) { return 0.99; };
+      w.task_blocking = 0.02;
+    } else {
+      w.cpu_utilization = [](int) { return 0.4; };
+      w.system_cpu_utilization = 0.99;
+      w.task_blocking = 0.6;  // run-queue waits look like blocking
+    }
+    w.noise = 0.02;
+    HillClimberOptions options;
+    options.max_workers = 8;
+    options.effective_cpus = 2;
+    HillClimber climber(options, 2);
+    std::vector<std::string> reasons;
+    const std::vector<int> chosen = Drive(climber, w, 100, 15, &reasons);
+    EXPECT_EQ(*std::min_element(chosen.begin(), chosen.end()), 2) << "mode " << mode;
+    EXPECT_EQ(*std::max_element(chosen.begin(), chosen.end()), 2) << "mode " << mode;
+    EXPECT_TRUE(reasons.empty()) << "mode " << mode << ": " << reasons.front();
+  }
+}
+
+TEST(HillClimber, IoBoundTasksStillGrowPastTheCpus) {
+  // The same reward for growth with tasks blocked 80% of their time: the CPU
+  // cap does not apply (only CPU saturation stops additions).
+  Workload w;
+  w.throughput = [](int n) { return 100.0 * n; };
+  w.cpu_utilization = [](int n) { return std::min(1.0, n * 0.2 / 2); };
+  w.task_blocking = 0.8;
+  w.noise = 0.02;
+  HillClimberOptions options;
+  options.max_workers = 16;
+  options.effective_cpus = 2;
+  HillClimber climber(options, 2);
+  const std::vector<int> chosen = Drive(climber, w, 300, 14);
+  EXPECT_GT(*std::max_element(chosen.begin(), chosen.end()), 4);
+}
+
+TEST(HillClimber, WindowsWithoutCompletedTasksAreDiscarded) {
+  HillClimberOptions options;
+  options.max_workers = 8;
+  HillClimber climber(options, 2);
+  absl::Time now = absl::UnixEpoch();
+  ExecutorSample s;
+  s.window = absl::Milliseconds(100);
+  s.workers = 2;
+  s.cpu_utilization = 0.3;
+  // A job's start: windows with nothing completed never count as samples,
+  // never move the count.
+  for (int i = 0; i < 20; ++i) {
+    now += absl::Milliseconds(100);
+    s.now = now;
+    s.throughput = 0;
+    const WorkerDecision d = climber.Step(s);
+    EXPECT_FALSE(d.changed);
+    EXPECT_EQ(d.workers, 2);
+    EXPECT_NE(d.reason.find("discarded"), std::string::npos) << d.reason;
+  }
+  EXPECT_EQ(climber.MeanAt(2), 0);
+  // Then real windows: the mean at 2 is theirs alone (no zeros averaged in).
+  for (int i = 0; i < 3; ++i) {
+    now += absl::Milliseconds(100);
+    s.now = now;
+    s.throughput = 500;
+    climber.Step(s);
+  }
+  EXPECT_DOUBLE_EQ(climber.MeanAt(2), 500);
 }
 
 TEST(HillClimber, ReturnsToTheBestAfterAWorseMove) {
