@@ -192,7 +192,7 @@ TEST_F(PersistentStoreTest, ScanPrefixSkipsCorruptAndExpiredRecords) {
     auto store = OpenOrDie(o);
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->Put("p/1", "one").ok());
-    ASSERT_TRUE(store->Put("p/2", "two", clock_.now + absl::Seconds(5)).ok());
+    ASSERT_TRUE(store->Put("p/2", "two", now_ + absl::Seconds(5)).ok());
     ASSERT_TRUE(store->Put("q/1", "other").ok());
   }
   {
@@ -204,7 +204,7 @@ TEST_F(PersistentStoreTest, ScanPrefixSkipsCorruptAndExpiredRecords) {
   }
   auto store = OpenOrDie(o);  // Open removes p/bad
   ASSERT_NE(store, nullptr);
-  clock_.now += absl::Seconds(10);  // p/2 expired, not yet removed
+  now_ += absl::Seconds(10);  // p/2 expired, not yet removed
   std::vector<std::string> seen;
   auto n = store->ScanPrefix("p/", [&](std::string_view k, std::string_view v) {
     seen.push_back(std::string(k) + "=" + std::string(v));
