@@ -104,6 +104,43 @@ LineCounts Count(std::string_view language, std::string_view content) {
   return counter.Count(*spec, content);
 }
 
+// FileAnalyzer reads a file of up to 1 MiB with one read() and larger ones
+// in two steps (a 512-byte probe, then the rest): both give the same counts,
+// and a binary file is recognized by its first 512 bytes in both.
+TEST(FileAnalyzerTest, SmallAndLargeFilesAndBinaryFilesReadAlike) {
+  adaptrt::testing::ScopedTempDir dir("file_analyzer");
+  std::string unit = "int x; // comment\n\n/* block\n   more */ int y;\n";
+  std::string small, large;
+  while (small.size() < 4000) small += unit;
+  while (large.size() < (std::size_t{3} << 19)) large += unit;  // 1.5 MiB
+  const std::int64_t small_units = static_cast<std::int64_t>(small.size() / unit.size());
+  const std::int64_t large_units = static_cast<std::int64_t>(large.size() / unit.size());
+  WriteFile(dir.Sub("small.c"), small);
+  WriteFile(dir.Sub("large.c"), large);
+  std::string binary(600, '\0');
+  WriteFile(dir.Sub("small_binary.c"), binary);
+  binary.resize(std::size_t{2} << 20, 'x');  // NULs in the first 512 bytes
+  WriteFile(dir.Sub("large_binary.c"), binary);
+
+  FileAnalyzer analyzer;
+  for (const auto& [name, units] :
+       {std::pair{"small.c", small_units}, std::pair{"large.c", large_units}}) {
+    SCOPED_TRACE(name);
+    FileResult r = analyzer.AnalyzeFile(dir.Sub(name));
+    ASSERT_EQ(r.kind, FileKind::kCounted);
+    EXPECT_EQ(r.counts.code, 2 * units);
+    EXPECT_EQ(r.counts.comment, units);  // "more */ int y;" is code
+    EXPECT_EQ(r.counts.blank, units);
+    EXPECT_EQ(r.bytes, static_cast<std::uint64_t>(units) * unit.size());
+  }
+  for (const char* name : {"small_binary.c", "large_binary.c"}) {
+    SCOPED_TRACE(name);
+    FileResult r = analyzer.AnalyzeFile(dir.Sub(name));
+    EXPECT_EQ(r.kind, FileKind::kBinary);
+    EXPECT_EQ(r.bytes, kBinaryProbeBytes);  // as far as the decision read
+  }
+}
+
 TEST(LineCounterTest, EmptyAndBlankOnly) {
   EXPECT_EQ(Count("C++", ""), (LineCounts{0, 0, 0}));
   EXPECT_EQ(Count("C++", "\n\n  \t\n"), (LineCounts{3, 0, 0}));
