@@ -3,43 +3,19 @@
 // runs under TSan and ASan too).
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "runtime/analyze_job.h"
 #include "runtime/runtime.h"
-#include "tests/util/temp_dir.h"
+#include "tests/runtime/analyze_tree_fixture.h"
 
 namespace adaptrt {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ParallelWalkTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    tmp_ = dir_.str();
-    fs::create_directories(tmp_ + "/tree/sub");
-    Write("tree/a.c", "/* comment */\nint a;\n\nint b; // x\n");
-    Write("tree/sub/b.py", "# c\nx = 1\n\n");
-    Write("tree/sub/c.py", "y = '#'\n");
-  }
-  void Write(const std::string& rel, const std::string& text) {
-    fs::create_directories(fs::path(tmp_ + "/" + rel).parent_path());
-    std::ofstream(tmp_ + "/" + rel, std::ios::binary) << text;
-  }
-  RuntimeOptions Options() {
-    RuntimeOptions o;
-    o.cache_directory = tmp_ + "/cache";
-    o.auto_tune = true;
-    o.tuner_period = absl::Milliseconds(10);
-    o.workers = 2;
-    return o;
-  }
-  adaptrt::testing::ScopedTempDir dir_{"analyze"};
-  std::string tmp_;
-};
+using ParallelWalkTest = adaptrt::testing::AnalyzeTreeFixture;
 
 // The parallel walk (one task per directory) finds what the sequential walk
 // of the baseline finds, in the same order, with the same report.

@@ -7,39 +7,20 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "runtime/analyze_job.h"
 #include "runtime/runtime.h"
-#include "tests/util/temp_dir.h"
+#include "tests/runtime/analyze_tree_fixture.h"
 
 namespace adaptrt {
 namespace {
 
 namespace fs = std::filesystem;
 
-class AnalyzeJobTest : public ::testing::Test {
+class AnalyzeJobTest : public adaptrt::testing::AnalyzeTreeFixture {
  protected:
-  void SetUp() override {
-    tmp_ = dir_.str();
-    fs::create_directories(tmp_ + "/tree/sub");
-    Write("tree/a.c", "/* comment */\nint a;\n\nint b; // x\n");  // C: 1 blank 1 comment 2 code
-    Write("tree/sub/b.py", "# c\nx = 1\n\n");                       // Python: 1 1 1
-    Write("tree/sub/c.py", "y = '#'\n");                            // Python: 0 0 1
-  }
-  void Write(const std::string& rel, const std::string& text) {
-    std::ofstream(tmp_ + "/" + rel, std::ios::binary) << text;
-  }
-  RuntimeOptions Options() {
-    RuntimeOptions o;
-    o.cache_directory = tmp_ + "/cache";
-    o.auto_tune = true;
-    o.tuner_period = absl::Milliseconds(10);
-    o.workers = 2;
-    return o;
-  }
   static const analyze::LanguageRow* Row(const AnalyzeResult& r, std::string_view lang) {
     static std::vector<analyze::LanguageRow> rows;
     rows = r.report.Languages();
@@ -48,8 +29,6 @@ class AnalyzeJobTest : public ::testing::Test {
     }
     return nullptr;
   }
-  adaptrt::testing::ScopedTempDir dir_{"analyze"};
-  std::string tmp_;
 };
 
 TEST_F(AnalyzeJobTest, CountsCachesAndRecounts) {
