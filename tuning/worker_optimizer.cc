@@ -390,6 +390,12 @@ WorkerDecision HillClimber::Hold(std::string reason) const {
   return WorkerDecision{current_, false, std::move(reason)};
 }
 
+int HillClimber::CpuCeiling() const {
+  return options_.effective_cpus > 0
+             ? std::max(1, static_cast<int>(std::ceil(options_.effective_cpus - 1e-9)))
+             : 0;
+}
+
 int HillClimber::AddLimit(const ExecutorSample& sample, std::string* why) const {
   if (options_.effective_cpus <= 0 || !(sample.task_wall_seconds > 0)) {
     return options_.max_workers;
@@ -397,7 +403,7 @@ int HillClimber::AddLimit(const ExecutorSample& sample, std::string* why) const 
   const double blocking =
       std::clamp(1.0 - sample.task_cpu_seconds / sample.task_wall_seconds, 0.0, 1.0);
   if (blocking >= options_.cpu_bound_blocking_below) return options_.max_workers;
-  const int cpus = std::max(1, static_cast<int>(std::ceil(options_.effective_cpus - 1e-9)));
+  const int cpus = CpuCeiling();
   *why = absl::StrFormat("CPU-bound tasks (blocking %.0f%% < %.0f%%) on %.4g CPUs",
                          100 * blocking, 100 * options_.cpu_bound_blocking_below,
                          options_.effective_cpus);
@@ -431,9 +437,7 @@ WorkerDecision HillClimber::Step(const ExecutorSample& sample) {
   // With the CPUs saturated (by us or by other processes) and no more
   // workers than CPUs, fewer workers can only get less CPU: no probe at all
   // (under saturation by others the samples measure their load, not ours).
-  const int cpus = options_.effective_cpus > 0
-                       ? std::max(1, static_cast<int>(std::ceil(options_.effective_cpus - 1e-9)))
-                       : 0;
+  const int cpus = CpuCeiling();
   if (saturated && cpus > 0 && current_ <= cpus && phase_ != Phase::kProbe) {
     return Hold(absl::StrFormat("no probe: %s, %d workers for %d CPUs", why_not_add, current_,
                                 cpus));

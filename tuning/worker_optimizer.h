@@ -169,6 +169,8 @@ class HillClimber {
   void RefreshModel();
   WorkerDecision MoveTo(int target, absl::Time now, std::string reason);
   WorkerDecision Hold(std::string reason) const;
+  // ceil(effective_cpus), at least 1; 0 when effective_cpus is unknown (<= 0).
+  int CpuCeiling() const;
   // The largest count additions may reach for `sample` (max_workers, or the
   // CPU count while the sample's tasks are CPU-bound); `why` says which.
   int AddLimit(const ExecutorSample& sample, std::string* why) const;

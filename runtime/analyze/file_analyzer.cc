@@ -95,26 +95,18 @@ int ReadFile(const std::string& path, std::string* out, std::size_t probe, Stop 
     expected = static_cast<std::size_t>(st.st_size);
     if (S_ISREG(st.st_mode)) regular_size = expected;
   }
-  int error = 0;
-  if (regular_size > 0 && regular_size <= kSingleReadBytes) {
-    // Whole file in one read (one byte more than expected, so a file that
-    // grew shows without growing the buffer); `stop` sees the first `probe`
-    // bytes as it would have otherwise.
-    error = ReadUpTo(fd, out, static_cast<std::size_t>(-1), expected + 1, regular_size);
-    if (error == 0 && out->size() >= probe &&
-        stop(std::string_view(*out).substr(0, probe))) {
+  // A small regular file is read whole at once; others first up to `probe`.
+  // Either way `stop` sees the first `probe` bytes. One byte more than
+  // expected is asked, so EOF shows without growing the buffer.
+  const bool whole = regular_size > 0 && regular_size <= kSingleReadBytes;
+  const std::size_t no_limit = static_cast<std::size_t>(-1);
+  int error = ReadUpTo(fd, out, whole ? no_limit : probe, expected + 1, regular_size);
+  if (error == 0 && out->size() >= probe) {
+    if (stop(std::string_view(*out).substr(0, probe))) {
       out->resize(probe);
       *stopped = true;
-    }
-  } else {
-    // One byte more than expected, so EOF shows without growing the buffer.
-    error = ReadUpTo(fd, out, probe, expected + 1, regular_size);
-    if (error == 0 && out->size() == probe) {
-      if (stop(std::string_view(*out))) {
-        *stopped = true;
-      } else {
-        error = ReadUpTo(fd, out, static_cast<std::size_t>(-1), expected + 1, regular_size);
-      }
+    } else if (!whole) {
+      error = ReadUpTo(fd, out, no_limit, expected + 1, regular_size);
     }
   }
   ::close(fd);
