@@ -14,7 +14,11 @@
 // Thread-safety: thread-safe. Every method may be called from any thread,
 //                except Shutdown and the destructor, which must not run on
 //                one of the runtime's own executor tasks.
-// Complexity:    Create profiles the machine (hwloc, milliseconds) and
+// Complexity:    Create profiles the machine (hwloc, milliseconds: hwloc
+//                dlopens every installed plugin at its first topology load,
+//                10-15 ms with the PCI/OpenCL/GL/libxml ones; a host that
+//                wants a fast start sets HWLOC_PLUGINS_BLACKLIST before any
+//                thread starts, as the adaptrt command does in main()) and
 //                reads one YAML file; GetOrCreateCache is O(caches) under a
 //                mutex (look caches up once, keep the pointer); cache and
 //                executor calls cost what they cost in cache/ and sched/
