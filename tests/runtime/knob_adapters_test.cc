@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
 #include "sched/executor.h"
@@ -76,6 +77,19 @@ TEST(KnobAdaptersTest, ExecutorSamplerReportsWindowDeltas) {
   EXPECT_EQ(first.throughput, 0);  // no window yet
   std::atomic<int> n{0};
   sched::ParallelFor(**e, 0, 1000, 1, [&](int) { n.fetch_add(1); });
+  // A worker counts a task after running it, so ParallelFor can return
+  // before the last count lands (executor.h: Stats is not a consistent
+  // cut). Wait until the counts stay still for 50 ms, so the window below
+  // holds every task and the next one none.
+  auto tasks_counted = [&] {
+    const sched::ExecutorStats st = (*e)->Stats();
+    return st.total.tasks_run + st.external_tasks_run;
+  };
+  for (int i = 0; i < 100; ++i) {
+    const std::uint64_t before = tasks_counted();
+    absl::SleepFor(absl::Milliseconds(50));
+    if (tasks_counted() == before) break;
+  }
   tuning::ExecutorSample s = sampler.SampleExecutor(t0 + absl::Seconds(2));
   EXPECT_EQ(s.window, absl::Seconds(2));
   // Tasks run by workers and by the helping caller both count.
