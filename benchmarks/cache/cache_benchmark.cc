@@ -8,7 +8,8 @@
 // fixed key size), values 8 bytes, each entry charged kCharge; RocksDB's
 // metadata is not charged, so every cache holds the same number of entries.
 //
-// Workloads (names `<workload>/<implementation>/real_time/threads:N`), keys
+// Workloads (names `<workload>/<implementation>/real_time/threads:N`, N = 1,
+// 2, ... this machine's cores: benchmarks/common/thread_counts.h), keys
 // drawn from Zipf(0.99) over a universe of kUniverse keys, ranks scattered
 // over the key space so hot keys land in different shards; the key sequences
 // are precomputed outside the timed loop, one per thread:
@@ -42,6 +43,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/common/thread_counts.h"
 #include "cache/cache.h"
 #include "rocksdb/cache.h"
 
@@ -108,8 +110,7 @@ const Workload& GetWorkload() {
     }
     const Zipf zipf(kUniverse, kZipfTheta);
     // Rank r -> key index: multiply by an odd constant mod 2^18 (a bijection).
-    constexpr int kMaxThreads = 8;
-    for (int t = 0; t < kMaxThreads; ++t) {
+    for (int t = 0; t < adaptrt::bench::kMaxBenchThreads; ++t) {
       std::mt19937_64 rng(1234 + t);
       std::vector<std::uint32_t> s(kSequence);
       std::vector<std::uint8_t> p(kSequence);
@@ -398,10 +399,9 @@ void BM_Overhead(benchmark::State& state) {
 template <Kind kKind>
 void RegisterWorkload(const char* workload) {
   auto reg = [&](const char* impl, benchmark::internal::Function* fn) {
-    benchmark::RegisterBenchmark((std::string(workload) + "/" + impl).c_str(), fn)
-        ->Threads(1)
-        ->Threads(2)
-        ->UseRealTime();
+    auto* b = benchmark::RegisterBenchmark((std::string(workload) + "/" + impl).c_str(), fn);
+    for (int threads : adaptrt::bench::BenchThreadCounts()) b->Threads(threads);
+    b->UseRealTime();
   };
   reg("adaptrt", &BM_Cache<AdaptrtLru, kKind>);
   reg("rocksdb_lru", &BM_Cache<RocksLru, kKind>);

@@ -14,7 +14,8 @@
 //               that follows a shrink keeps the not-yet-retired thread)
 //   resize_settled  the same, waiting each time until the extra worker has
 //               really started and then exited
-// Thread counts: adaptrt runs the workload inside one Submitted task on n
+// Thread counts: 1, 2, ... this machine's cores (benchmarks/common/
+// thread_counts.h). adaptrt runs the workload inside one Submitted task on n
 // workers (the caller only waits, like tbb::task_arena::execute, whose caller
 // is one of the arena's n threads); the mutex pool has n threads and its
 // waiting tasks help by running queued tasks.
@@ -40,6 +41,7 @@
 #include <oneapi/tbb/task_group.h>
 
 #include "benchmark/benchmark.h"
+#include "benchmarks/common/thread_counts.h"
 #include "sched/executor.h"
 #include "sched/parallel_for.h"
 #include "sched/task_group.h"
@@ -481,8 +483,13 @@ void BM_ResizeSettledAdaptrt(benchmark::State& state) {
   }
 }
 
+// One Arg per thread count (thread_counts.h: 1, 2, ... this machine's cores).
+void ThreadArgs(benchmark::internal::Benchmark* b) {
+  for (int threads : adaptrt::bench::BenchThreadCounts()) b->Arg(threads);
+}
+
 #define SCHED_BENCH(fn, name)                                       \
-  BENCHMARK(fn)->Name(name)->ArgName("threads")->Arg(1)->Arg(2)     \
+  BENCHMARK(fn)->Name(name)->ArgName("threads")->Apply(ThreadArgs)  \
       ->UseRealTime()->Unit(benchmark::kMillisecond)
 
 SCHED_BENCH(BM_FibAdaptrt, "fib/adaptrt");
@@ -501,9 +508,9 @@ SCHED_BENCH(BM_NestedAdaptrt, "nested/adaptrt");
 SCHED_BENCH(BM_NestedTbb, "nested/tbb");
 SCHED_BENCH(BM_NestedMutex, "nested/mutex_pool");
 BENCHMARK(BM_ResizeAdaptrt)->Name("resize/adaptrt")->ArgName("threads")
-    ->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+    ->Apply(ThreadArgs)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ResizeSettledAdaptrt)->Name("resize_settled/adaptrt")
-    ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()
+    ->ArgName("threads")->Apply(ThreadArgs)->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
