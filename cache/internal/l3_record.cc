@@ -1,12 +1,16 @@
 // l3_record.cc: encoding and verification of L3 records (format in the
 // header). Little-endian fields are written byte by byte so the format does
-// not depend on the host's endianness. CRC-32C is a table-driven software
-// implementation (one table of 256 entries, built at compile time): L3 I/O
-// costs far more than the checksum.
+// not depend on the host's endianness. CRC-32C uses the SSE4.2 crc32
+// instruction (8 bytes per instruction) where the CPU has it, chosen once at
+// run time, and otherwise a table-driven software loop (one table of 256
+// entries, built at compile time). The table loop cost ~25% of the CPU of
+// opening and scanning an L3 of 9k small records (every record is verified
+// at open and at each read); the instruction makes it a few percent.
 
 #include "cache/internal/l3_record.h"
 
 #include <array>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -53,11 +57,49 @@ std::uint32_t RecordCrc(std::string_view header20, std::string_view key,
 
 }  // namespace
 
-std::uint32_t Crc32c(std::uint32_t crc, std::string_view data) noexcept {
+std::uint32_t Crc32cPortable(std::uint32_t crc, std::string_view data) noexcept {
   crc = ~crc;
   for (unsigned char b : data) crc = kCrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
   return ~crc;
 }
+
+#if defined(__x86_64__)
+namespace {
+
+__attribute__((target("sse4.2"))) std::uint32_t Crc32cSse42(std::uint32_t crc,
+                                                            std::string_view data) noexcept {
+  const char* p = data.data();
+  std::size_t n = data.size();
+  std::uint64_t c = ~crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);  // x86 is little-endian: the byte order crc32 expects
+    c = __builtin_ia32_crc32di(c, word);
+  }
+  std::uint32_t c32 = static_cast<std::uint32_t>(c);
+  for (; n > 0; ++p, --n) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(*p));
+  return ~c32;
+}
+
+bool HasSse42() {
+  static const bool has = __builtin_cpu_supports("sse4.2");
+  return has;
+}
+
+}  // namespace
+
+bool Crc32cUsesHardware() noexcept { return HasSse42(); }
+
+std::uint32_t Crc32c(std::uint32_t crc, std::string_view data) noexcept {
+  return HasSse42() ? Crc32cSse42(crc, data) : Crc32cPortable(crc, data);
+}
+#else
+bool Crc32cUsesHardware() noexcept { return false; }
+
+std::uint32_t Crc32c(std::uint32_t crc, std::string_view data) noexcept {
+  return Crc32cPortable(crc, data);
+}
+#endif
 
 void EncodeL3Record(std::string_view key, std::string_view payload,
                     std::uint64_t expiry_micros, std::string* out) {

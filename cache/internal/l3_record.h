@@ -46,8 +46,12 @@ struct L3Record {
   std::string_view payload;
 };
 
-// CRC-32C of `data`, continuing from `crc` (0 to start).
+// CRC-32C of `data`, continuing from `crc` (0 to start). Uses the SSE4.2
+// crc32 instruction when the CPU has it (Crc32cUsesHardware()), else
+// Crc32cPortable; both return the same value for every input.
 std::uint32_t Crc32c(std::uint32_t crc, std::string_view data) noexcept;
+std::uint32_t Crc32cPortable(std::uint32_t crc, std::string_view data) noexcept;
+bool Crc32cUsesHardware() noexcept;
 
 // Appends the record for (key, payload, expiry) to `out`.
 // REQUIRES: payload.size() < 2^32.
