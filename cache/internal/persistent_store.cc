@@ -37,6 +37,7 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "cache/internal/l3_record.h"
@@ -217,7 +218,21 @@ PersistentStore::PersistentStore(PersistentStoreOptions options,
     : options_(std::move(options)), db_(std::move(db)), capacity_(options_.capacity_bytes) {}
 
 PersistentStore::~PersistentStore() {
-  if (db_ != nullptr) db_->Close().PermitUncheckedError();
+  if (db_ == nullptr) return;
+  // Records still only in the WAL (this process's writes, or a previous
+  // process's that Open replayed) go to an SST file now, so that the next
+  // Open reads them from a table instead of replaying the log into a
+  // memtable: the writer pays once (~10 ms for 9k small records) instead
+  // of every later reader (replay was ~35 ms of CPU per open for the same
+  // data). Best effort: a failed flush leaves the WAL, which the next Open
+  // replays as before.
+  std::uint64_t unflushed = 0;
+  if (!out_of_service() &&
+      db_->GetIntProperty("rocksdb.num-entries-active-mem-table", &unflushed) &&
+      unflushed > 0) {
+    db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
 }
 
 std::uint64_t PersistentStore::NowMicros() const {
@@ -230,6 +245,13 @@ absl::Status PersistentStore::ScanAndIndex() {
   rocksdb::WriteBatch removals;
   std::uint64_t corrupt = 0, expired = 0;
   std::lock_guard<std::mutex> lock(mu_);
+  // Sized once from RocksDB's estimate (exact for a freshly flushed table),
+  // so that the index does not rehash while it fills.
+  std::uint64_t estimated_records = 0;
+  if (db_->GetIntProperty("rocksdb.estimate-num-keys", &estimated_records)) {
+    index_.reserve(static_cast<std::size_t>(
+        std::min<std::uint64_t>(estimated_records, std::uint64_t{1} << 22)));
+  }
   {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -285,22 +307,24 @@ absl::Status PersistentStore::OutOfServiceErrorLocked() const {
 
 void PersistentStore::IndexInsertLocked(std::string key, std::uint64_t charge,
                                         std::uint64_t expiry_micros) {
-  const std::uint64_t seq = next_seq_++;
-  order_.emplace(OrderExpiry(expiry_micros), seq, key);
-  index_.insert_or_assign(std::move(key), IndexEntry{charge, expiry_micros, seq});
-  charged_bytes_ += charge;
+  IndexRestoreLocked(std::move(key), IndexEntry{charge, expiry_micros, next_seq_++});
 }
 
 void PersistentStore::IndexRestoreLocked(std::string key, const IndexEntry& entry) {
-  order_.emplace(OrderExpiry(entry.expiry_micros), entry.seq, key);
-  index_.insert_or_assign(std::move(key), entry);
+  auto [it, inserted] = index_.try_emplace(std::move(key));
+  if (!inserted) {  // replaced: its old place in the order goes
+    order_.erase(OrderKey(OrderExpiry(it->second.expiry_micros), it->second.seq, &it->first));
+    charged_bytes_ -= it->second.charge;
+  }
+  it->second = entry;
+  order_.emplace(OrderExpiry(entry.expiry_micros), entry.seq, &it->first);
   charged_bytes_ += entry.charge;
 }
 
 void PersistentStore::IndexEraseLocked(std::string_view key) {
   auto it = index_.find(AV(key));
   if (it == index_.end()) return;
-  order_.erase(OrderKey(OrderExpiry(it->second.expiry_micros), it->second.seq, std::string(key)));
+  order_.erase(OrderKey(OrderExpiry(it->second.expiry_micros), it->second.seq, &it->first));
   charged_bytes_ -= it->second.charge;
   index_.erase(it);
 }
@@ -315,7 +339,8 @@ std::vector<std::string> PersistentStore::PickVictimsLocked(
   }
   *expired_count = 0;
   for (auto it = order_.begin(); it != order_.end(); ++it) {
-    const auto& [expiry, seq, key] = *it;
+    const auto& [expiry, seq, key_in_index] = *it;
+    const std::string& key = *key_in_index;
     if (key == replacing) continue;
     const bool over = charged_bytes_ - freed + incoming > capacity_;
     const bool expired = expiry != std::numeric_limits<std::uint64_t>::max() && expiry <= now;

@@ -24,7 +24,9 @@
 //
 // Durability: writes go to the WAL without fsync: a restarted process finds
 // everything written before the previous process exited (or crashed); a
-// machine crash may lose the last writes.
+// machine crash may lose the last writes. Closing a store (its destructor)
+// flushes records that are only in the WAL to an SST file, so the next Open
+// reads a table rather than replaying a log (Open's cost; see ~PersistentStore).
 //
 // Write failures (disk full, I/O error): the first failed Put, Erase or
 // eviction puts the store out of service for the rest of its life. RocksDB
@@ -70,7 +72,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -130,6 +132,9 @@ class PersistentStore {
 
   PersistentStore(const PersistentStore&) = delete;
   PersistentStore& operator=(const PersistentStore&) = delete;
+  // Flushes the records held only in the WAL to an SST file (blocking; the
+  // cost of writing the memtable, at most write_buffer_size), then closes
+  // the database. A store out of service flushes nothing.
   ~PersistentStore();
 
   // The value stored under `key`, or nullopt if absent or expired; sets
@@ -208,8 +213,10 @@ class PersistentStore {
     std::uint64_t expiry_micros;  // 0 = never.
     std::uint64_t seq;            // Write order, for ties.
   };
-  // Eviction order: (expiry with 0 mapped to max, seq, key).
-  using OrderKey = std::tuple<std::uint64_t, std::uint64_t, std::string>;
+  // Eviction order: (expiry with 0 mapped to max, seq, key). The key is the
+  // index's own copy (node_hash_map keys do not move), so each record's key
+  // is stored once; seq is unique, so the pointer never decides an order.
+  using OrderKey = std::tuple<std::uint64_t, std::uint64_t, const std::string*>;
 
   PersistentStore(PersistentStoreOptions options, std::unique_ptr<rocksdb::DB> db);
 
@@ -227,7 +234,8 @@ class PersistentStore {
   absl::Status OutOfServiceErrorLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void IndexInsertLocked(std::string key, std::uint64_t charge,
                          std::uint64_t expiry_micros) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Puts back an entry IndexEraseLocked removed (same seq): PutBatch's undo.
+  // Indexes `key` with `entry` (its seq included), replacing any entry of
+  // the key: IndexInsertLocked with a new seq, and PutBatch's undo.
   void IndexRestoreLocked(std::string key, const IndexEntry& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Keys to remove so that charged_bytes_ - freed + incoming <= capacity,
@@ -243,7 +251,7 @@ class PersistentStore {
   const std::unique_ptr<rocksdb::DB> db_;
 
   mutable std::mutex mu_;
-  absl::flat_hash_map<std::string, IndexEntry> index_ ABSL_GUARDED_BY(mu_);
+  absl::node_hash_map<std::string, IndexEntry> index_ ABSL_GUARDED_BY(mu_);
   absl::btree_set<OrderKey> order_ ABSL_GUARDED_BY(mu_);
   std::uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
   std::uint64_t capacity_ ABSL_GUARDED_BY(mu_);

@@ -26,6 +26,7 @@ field() { /usr/bin/python3 -c "import json,sys; j=json.load(open('$1')); print($
 [ "$(field "$T/run1.json" "j['total']['code']")" = "6" ] || fail "total code"
 [ "$(field "$T/run1.json" "j['performance']['counted']")" = "5" ] || fail "first run counts every file"
 field "$T/run1.json" "j['performance']['wall_seconds'] > 0 and j['performance']['workers'] >= 1 and set(j['performance']['hit_rate']) == {'l1','l2','l3'}" | grep -q True || fail "performance fields"
+field "$T/run1.json" "0 < j['performance']['walk_seconds'] <= j['performance']['wall_seconds'] and 0 < j['performance']['cache_open_seconds'] <= j['performance']['wall_seconds']" | grep -q True || fail "walk and cache open times: $(cat "$T/run1.json")"
 [ -s "$T/run1.err" ] && ! grep -q "note" "$T/run1.err" && fail "unexpected stderr (no progress bar when piped): $(cat "$T/run1.err")"
 
 # Second run: every file from L3 (a new process: L1/L2 are empty).

@@ -235,8 +235,8 @@ TEST_F(PersistentStoreTest, ReopensKeepValuesAndBoundTheWalFiles) {
     }
     return n;
   };
-  // Rounds 0-3 replay the data; then one open flushes it; later opens find
-  // only empty WAL files, which are freed the same way.
+  // The first close flushed the data to a table; opens that only read leave
+  // one empty WAL file each, freed once there are more than four.
   for (int round = 0; round < 16; ++round) {
     auto store = OpenOrDie(o);
     ASSERT_NE(store, nullptr);
@@ -245,6 +245,32 @@ TEST_F(PersistentStoreTest, ReopensKeepValuesAndBoundTheWalFiles) {
                 Optional("v" + std::to_string(round)));
     EXPECT_LE(wal_files(), 6) << "round " << round;
   }
+}
+
+// Closing a store that wrote moves its records from the WAL to a table, so
+// the next Open has no log to replay: after the close the directory holds an
+// SST file and its WAL files hold no bytes; the records are all there.
+TEST_F(PersistentStoreTest, CloseFlushesTheWalToATable) {
+  PersistentStoreOptions o = Options();
+  {
+    auto store = OpenOrDie(o);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(store->Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
+    }
+  }
+  int tables = 0;
+  std::uintmax_t wal_bytes = 0;
+  for (const auto& e : std::filesystem::directory_iterator(o.directory)) {
+    if (e.path().extension() == ".sst") ++tables;
+    if (e.path().extension() == ".log") wal_bytes += e.file_size();
+  }
+  EXPECT_GE(tables, 1);
+  EXPECT_EQ(wal_bytes, 0u);
+  auto store = OpenOrDie(o);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->Stats().entries, 50u);
+  EXPECT_THAT(*store->Get("k49"), Optional(std::string("v49")));
 }
 
 TEST_F(PersistentStoreTest, CorruptAndForeignRecordsDetectedNeverReturned) {
