@@ -184,6 +184,13 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   // No statistics dump thread, no SST property reads at open.
   db_options.stats_dump_period_sec = 0;
   db_options.skip_stats_update_on_db_open = true;
+  // A cache tier holds few table files: opening them on one thread is
+  // cheaper than starting RocksDB's default 16 (DB::Open: ~13 -> ~9 ms of
+  // CPU for a 9k-record L3, measured first-open-per-process here).
+  db_options.max_file_opening_threads = 1;
+  // LOG keeps warnings and errors, not the few hundred lines of options
+  // RocksDB writes at info level on every open.
+  db_options.info_log_level = rocksdb::WARN_LEVEL;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   try {
