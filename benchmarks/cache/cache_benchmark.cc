@@ -110,7 +110,8 @@ const Workload& GetWorkload() {
     }
     const Zipf zipf(kUniverse, kZipfTheta);
     // Rank r -> key index: multiply by an odd constant mod 2^18 (a bijection).
-    for (int t = 0; t < adaptrt::bench::kMaxBenchThreads; ++t) {
+    // One sequence per thread of the largest registered thread count.
+    for (int t = 0; t < adaptrt::bench::BenchThreadCounts().back(); ++t) {
       std::mt19937_64 rng(1234 + t);
       std::vector<std::uint32_t> s(kSequence);
       std::vector<std::uint8_t> p(kSequence);
