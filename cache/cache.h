@@ -362,15 +362,22 @@ class Cache {
     // Readers (hits, Contains) hold mu shared; writers hold mu exclusive and
     // then policy_mu (WriterLock); a drain of the read buffer holds only
     // policy_mu, so it never blocks readers.
+    //
+    // Layout: what every hit reads (the lock's stripe pointer, the index's
+    // slot pointer and mask, the read buffer's stripe pointer) sits on lines
+    // that only structural changes write; policy_mu, which every drain
+    // writes (readers drain too), and the write path's fields start on a
+    // line of their own. Sharing a line with policy_mu made every drain
+    // evict the index's header from the other readers' caches.
     mutable cache_internal::StripedRwLock mu;
-    std::mutex policy_mu;
     Index index ABSL_GUARDED_BY(mu);
+    cache_internal::ReadBuffer read_buffer;
+    alignas(64) std::mutex policy_mu;
     std::unique_ptr<EvictionPolicy> policy ABSL_GUARDED_BY(policy_mu);
     std::uint64_t capacity ABSL_GUARDED_BY(mu);
     std::uint64_t usage ABSL_GUARDED_BY(mu) = 0;
     absl::flat_hash_map<K, std::shared_ptr<Flight>, absl::Hash<K>> flights
         ABSL_GUARDED_BY(mu);
-    cache_internal::ReadBuffer read_buffer;
 
     // Stats, relaxed: usage/entries/capacity written under mu, counters from
     // any thread; all read by Stats() without the lock.

@@ -59,7 +59,10 @@ class TaggedIndex {
   // The element with `hash` for which eq(const T&) is true, or null.
   template <typename Eq>
   T* Find(std::uint64_t hash, Eq&& eq) const {
-    if (size_ == 0) return nullptr;
+    // slot_count_, not size_: Find reads only fields that Rehash writes
+    // (see the layout below). The table is never full, so an empty table
+    // ends the probe at its first slot.
+    if (slot_count_ == 0) return nullptr;
     const std::uint64_t tag = TagOf(hash);
     for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const std::uint64_t word = slots_[i];
@@ -167,10 +170,13 @@ class TaggedIndex {
     }
   }
 
+  // Read by every Find, written only by Rehash.
   std::unique_ptr<std::uint64_t[]> slots_;  // 0: empty; else tag | pointer
   std::size_t slot_count_ = 0;
   std::size_t mask_ = 0;
-  std::size_t size_ = 0;
+  // Written by every Insert and Erase: on a cache line of its own, so that
+  // the line readers probe through stays shared in their caches.
+  alignas(64) std::size_t size_ = 0;
 };
 
 }  // namespace adaptrt::cache_internal
