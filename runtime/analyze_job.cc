@@ -298,8 +298,14 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
     });
   }
   std::vector<analyze::FileEntry> entries;
+  // The cache opener is one thread; the walk spreads over the executor. On
+  // two CPUs or fewer a parallel walk would take the opener's CPU (four
+  // runnable threads on two CPUs), leaving one CPU idle once the walk ends
+  // and the opener runs on alone: there, this thread walks by itself.
+  const bool parallel_walk =
+      rt != nullptr && !(opener.joinable() && rt->system().effective_cpus <= 2.0);
   absl::Status walked =
-      rt != nullptr
+      parallel_walk
           ? ParallelWalk(rt->executor(), root, &entries, &out.walk)
           : analyze::WalkTree(
                 root, analyze::WalkOptions(),
