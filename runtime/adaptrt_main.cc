@@ -46,6 +46,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "runtime/analyze/report.h"
 #include "runtime/analyze_job.h"
@@ -53,6 +54,13 @@
 #include "sched/parallel_for.h"
 #include "tuning/history.h"
 #include "tuning/worker_optimizer.h"
+
+// Runs before the flag registrations below (static initialization follows
+// definition order within a file): see "Start-up" above.
+[[maybe_unused]] const bool kAbslDeadlockDetectionOff = [] {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return true;
+}();
 
 ABSL_FLAG(bool, json, false, "print one JSON object instead of text");
 ABSL_FLAG(std::string, profile, "auto", "auto, a profile name from profiles/, or a YAML path");
