@@ -122,6 +122,17 @@ def _cli_static_linkopts(ctx, dynamic_linkopts):
     # so the process does not load librocksdb.so beside the archive's copy.
     return out + ["-Wl,--as-needed"]
 
+def _libstdcxx_archive(ctx):
+    """The path of the compiler's libstdc++.a, or "" (CLI_LIBSTDCXX_ARCHIVE)."""
+    cc = ctx.which("gcc")
+    if cc == None:
+        return ""
+    result = ctx.execute([str(cc), "-print-file-name=libstdc++.a"])
+    path = result.stdout.strip()
+    if result.return_code != 0 or not path.startswith("/") or not ctx.path(path).exists:
+        return ""
+    return str(ctx.path(path).realpath)
+
 def _split(text):
     return [flag for flag in text.strip().split(" ") if flag]
 
@@ -166,6 +177,7 @@ def _system_libraries_impl(ctx):
     lines.append("")
     lines.append("# Put in the linkopts of //runtime:adaptrt only (see _CLI_STATIC).")
     lines.append("CLI_STATIC_LINKOPTS = %s" % repr(_cli_static_linkopts(ctx, dynamic_linkopts)))
+    lines.append("CLI_LIBSTDCXX_ARCHIVE = %s" % repr(_libstdcxx_archive(ctx)))
     if missing:
         fail("adaptrt needs Debian packages that are not installed: %s\n" % " ".join(missing) +
              "Install them with: apt-get install -y %s (or run tools/setup.sh)" % " ".join(missing))

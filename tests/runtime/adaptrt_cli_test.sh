@@ -52,6 +52,16 @@ printf 'x = 1\ny = 2\nz = 3\n' > "$T/tree/b.py"
 grep -q "speedup" "$T/text.out" || fail "no speedup line"
 grep -q "C/C++ Header" "$T/text.out" || fail "no table"
 
+# Allocator (third_party/cli_link.bzl links libstdc++, RocksDB... into the
+# command): the host's malloc and operator new stay with glibc/libstdc++; only
+# mi_* symbols bind to libmimalloc.
+LD_DEBUG=bindings "$ADAPTRT" --help 2> "$T/bindings" > /dev/null || fail "--help under LD_DEBUG"
+BT='`'  # ld.so quotes symbols as `name'
+grep -qE "binding file [^ ]*adaptrt .* to [^ ]*libc\.so\.6 .*normal symbol ${BT}malloc'" "$T/bindings" ||
+  fail "adaptrt's malloc not bound to glibc: $(grep "symbol ${BT}malloc'" "$T/bindings")"
+grep "normal symbol" "$T/bindings" | grep -E " to [^ ]*libmimalloc" | grep -vq "normal symbol ${BT}mi_" &&
+  fail "non-mi_ symbols bound to libmimalloc: $(grep -E " to [^ ]*libmimalloc" "$T/bindings" | grep -v "symbol ${BT}mi_" | head -5)"
+
 # Bad inputs: clear error, non-zero exit.
 "$ADAPTRT" analyze "$T/missing" 2> "$T/err" && fail "missing DIR accepted"
 grep -q "missing" "$T/err" || fail "missing DIR message: $(cat "$T/err")"
