@@ -27,9 +27,36 @@ load(
     _CLI_STATIC_LINKOPTS = "CLI_STATIC_LINKOPTS",
 )
 
+# libmimalloc.so exports operator new/delete too. A symbol still undefined when
+# the linker reaches it binds there at run time, and an archive member named
+# later is not pulled for it: a `new[]` from libstdc++.a freed by mimalloc's
+# `delete[]` crashed RocksDB in an experiment. So every variant is made
+# undefined from the start (-u) and libstdc++.a is read here, before the
+# mimalloc target's flags, which defines them all in the executable.
+_OPERATORS_NEW_DELETE = [
+    "_Znwm",
+    "_ZnwmRKSt9nothrow_t",
+    "_ZnwmSt11align_val_t",
+    "_ZnwmSt11align_val_tRKSt9nothrow_t",
+    "_Znam",
+    "_ZnamRKSt9nothrow_t",
+    "_ZnamSt11align_val_t",
+    "_ZnamSt11align_val_tRKSt9nothrow_t",
+    "_ZdlPv",
+    "_ZdlPvm",
+    "_ZdlPvSt11align_val_t",
+    "_ZdlPvmSt11align_val_t",
+    "_ZdaPv",
+    "_ZdaPvm",
+    "_ZdaPvSt11align_val_t",
+    "_ZdaPvmSt11align_val_t",
+]
+
 _STATIC_LIBSTDCXX_LINKOPTS = [
     "-L$(BINDIR)/third_party/cli_link",
     "-static-libgcc",
+] + ["-Wl,-u," + s for s in _OPERATORS_NEW_DELETE] + [
+    "-lstdc++",
 ] if _CLI_LIBSTDCXX_ARCHIVE else []
 
 _STATIC_LIBSTDCXX_INPUTS = ["//third_party:cli_link_libstdcxx_script"] if _CLI_LIBSTDCXX_ARCHIVE else []
