@@ -14,6 +14,14 @@
 // libpciaccess...), although the system profile only reads CPUs, caches and
 // NUMA nodes (I/O discovery is off by default in hwloc 2): 10-15 ms of a
 // 0.1 s `adaptrt analyze`. A program embedding the Runtime can do the same.
+// `analyze` then points hwloc at an XML export of the topology kept under
+// the cache directory (runtime/internal/topology_cache.h: HWLOC_XMLFILE,
+// about 2 ms less per run), unless the user set any discovery variable;
+// when that export cannot be made, or Runtime::Create fails with it, the
+// run discovers as before. Absl's Mutex deadlock detection is switched off
+// before the flags register (Debian builds absl without NDEBUG, which turns
+// it on: a DeadlockCheck on every registry lock); we never use absl::Mutex.
+// docs/startup.md has the measured start-up costs.
 
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -50,6 +58,7 @@
 #include "absl/time/clock.h"
 #include "runtime/analyze/report.h"
 #include "runtime/analyze_job.h"
+#include "runtime/internal/topology_cache.h"
 #include "runtime/runtime.h"
 #include "sched/parallel_for.h"
 #include "tuning/history.h"
@@ -212,6 +221,25 @@ class ProgressBar {
   std::thread thread_;
 };
 
+// Points hwloc at the cached XML export of the topology under
+// CACHE_ROOT/topology (see "Start-up" above) and returns its path, or ""
+// (nothing set) when the user set a variable that steers hwloc's discovery
+// or the export cannot be had. Call while the process has one thread
+// (setenv).
+std::string UseCachedTopology(const std::string& cache_root) {
+  for (const char* var : {"HWLOC_XMLFILE", "HWLOC_SYNTHETIC", "HWLOC_FSROOT", "HWLOC_COMPONENTS",
+                          "HWLOC_CPUID_PATH", "HWLOC_THISSYSTEM"}) {
+    if (std::getenv(var) != nullptr) return "";
+  }
+  adaptrt::runtime_internal::TopologyCacheOptions o;
+  o.directory = cache_root + "/topology";
+  absl::StatusOr<std::string> xml = adaptrt::runtime_internal::CachedTopologyXml(o);
+  if (!xml.ok()) return "";
+  ::setenv("HWLOC_XMLFILE", xml->c_str(), 1);
+  ::setenv("HWLOC_THISSYSTEM", "1", 1);
+  return *xml;
+}
+
 int Analyze(const std::vector<std::string>& args) {
   if (args.size() > 1) return Fail("analyze: expected at most one DIR, got " +
                                    std::to_string(args.size()), 2);
@@ -228,7 +256,17 @@ int Analyze(const std::vector<std::string>& args) {
   absl::StatusOr<RuntimeOptions> ro = OptionsFromFlags();
   if (!ro.ok()) return Fail(std::string(ro.status().message()), 2);
   ro->tuner_period = absl::Milliseconds(100);  // a run lasts seconds: sample often
+  const std::string topology_xml = UseCachedTopology(
+      ro->cache_directory.empty() ? adaptrt::DefaultCacheDirectory() : ro->cache_directory);
   absl::StatusOr<std::unique_ptr<Runtime>> rt = Runtime::Create(*ro);
+  if (!rt.ok() && !topology_xml.empty()) {
+    // A damaged export: discover as before, and let the next run rewrite it.
+    ::unsetenv("HWLOC_XMLFILE");
+    ::unsetenv("HWLOC_THISSYSTEM");
+    std::error_code ec;
+    std::filesystem::remove(topology_xml, ec);
+    rt = Runtime::Create(*ro);
+  }
   if (!rt.ok()) return Fail(std::string(rt.status().message()));
 
   const bool json = absl::GetFlag(FLAGS_json);

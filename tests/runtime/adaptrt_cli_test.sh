@@ -28,11 +28,22 @@ field() { /usr/bin/python3 -c "import json,sys; j=json.load(open('$1')); print($
 field "$T/run1.json" "j['performance']['wall_seconds'] > 0 and j['performance']['workers'] >= 1 and set(j['performance']['hit_rate']) == {'l1','l2','l3'}" | grep -q True || fail "performance fields"
 [ -s "$T/run1.err" ] && ! grep -q "note" "$T/run1.err" && fail "unexpected stderr (no progress bar when piped): $(cat "$T/run1.err")"
 
+# The first run left an export of the hwloc topology (start-up time); with a
+# damaged one the run discovers as before, succeeds and removes it (the next
+# run writes it again).
+topo=$(ls "$XDG_CACHE_HOME"/adaptrt/topology/topology-*.xml 2> /dev/null)
+[ "$(echo "$topo" | grep -c .)" = "1" ] || fail "topology export: '$topo'"
+printf 'not xml' > "$topo"
+"$ADAPTRT" analyze --json --no-cache "$T/tree" > "$T/topo.json" 2> "$T/topo.err" || fail "analyze with a damaged topology export: $(cat "$T/topo.err")"
+[ "$(field "$T/topo.json" "j['total']['code']")" = "6" ] || fail "counts with a damaged topology export"
+[ -e "$topo" ] && fail "damaged topology export kept"
+
 # Second run: every file from L3 (a new process: L1/L2 are empty).
 "$ADAPTRT" analyze --json "$T/tree" > "$T/run2.json" || fail "second analyze"
 [ "$(field "$T/run2.json" "j['performance']['from_cache']")" = "5" ] || fail "second run not from cache: $(cat "$T/run2.json")"
 field "$T/run2.json" "j['performance']['hit_rate']['l3'] > 0" | grep -q True || fail "L3 hit rate"
 [ "$(field "$T/run2.json" "j['total']")" = "$(field "$T/run1.json" "j['total']")" ] || fail "cached totals differ"
+grep -q "<topology" "$topo" || fail "topology export not written again"
 
 # A changed file is recounted.
 printf 'x = 1\ny = 2\nz = 3\n' > "$T/tree/b.py"
