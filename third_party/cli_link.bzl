@@ -14,10 +14,9 @@ additional_linker_inputs) link, into //runtime:adaptrt only:
     inside the executable would take precedence over. Every -lstdc++ on the
     link line (//third_party:mimalloc names one) then finds
     cli_link/libstdc++.so, a linker script that reads the compiler's
-    libstdc++.a. malloc still
-    resolves to glibc before libmimalloc (tests/runtime/adaptrt_cli_test.sh
-    checks the bindings).
-Tests and benchmarks keep the shared libraries: the archives add about 0.5 s
+    libstdc++.a. malloc still resolves to glibc before libmimalloc
+    (tests/runtime/adaptrt_cli_test.sh checks the bindings).
+Tests and benchmarks keep the shared libraries: the archives add about 0.6 s
 to each link and dozens of binaries link RocksDB.
 """
 

@@ -62,7 +62,7 @@ _LIB_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/li
 # librocksdb.a they are resolved by the linker. Measured on the 2-core VM:
 # `adaptrt --help` 17.8 -> 9.8 ms CPU (docs/startup.md). Tests and
 # benchmarks keep the shared libraries: linking the 33 MB archive costs each
-# binary about 0.5 s more, and dozens of them link RocksDB.
+# binary about 0.6 s more, and dozens of them link RocksDB.
 # short name -> (archives, the library's first; shared-only dependencies).
 # RocksDB's archives are librocksdb.so's NEEDED entries (Debian's rocksdb.pc
 # lists none) less libgflags, which only its tools use; the linker takes only
@@ -73,21 +73,19 @@ _CLI_STATIC = {
     "yaml_cpp": (["yaml-cpp"], []),
 }
 
+def _find_lib(ctx, file_name):
+    """Whether `file_name` is in one of the library directories."""
+    for lib_dir in _LIB_DIRS:
+        if ctx.path(lib_dir + "/" + file_name).exists:
+            return True
+    return False
+
 def _static_archive(ctx, flag):
     """`-lNAME` -> `-l:libNAME.a` when that archive exists, else unchanged."""
     if not flag.startswith("-l") or flag.startswith("-l:"):
         return flag
     archive = "lib%s.a" % flag[2:]
-    for lib_dir in _LIB_DIRS:
-        if ctx.path(lib_dir + "/" + archive).exists:
-            return "-l:" + archive
-    return flag
-
-def _find_lib(ctx, file_name):
-    for lib_dir in _LIB_DIRS:
-        if ctx.path(lib_dir + "/" + file_name).exists:
-            return True
-    return False
+    return "-l:" + archive if _find_lib(ctx, archive) else flag
 
 def _shared_flag(ctx, name):
     """`-lNAME`, or `-l:libNAME.so.N` when only the runtime package (no .so link) is installed."""

@@ -3,9 +3,9 @@
 // instead of discovering the topology again.
 //
 // Why: hwloc's discovery (sysfs, and cpuid on every PU with the thread bound
-// to it) is about 2 ms of every `adaptrt analyze` on the 2-core VM, of a
-// fixed cost of about 13 ms; loading the XML export is about 0.4 ms
-// (docs/startup.md). hwloc documents exporting to XML once and reloading it
+// to it) made tuning::ProfileSystem 2.6 ms of every `adaptrt analyze` on the
+// 2-core VM, of a fixed cost of about 13 ms; with the XML export it is
+// 1.3 ms (docs/startup.md). hwloc documents exporting to XML once and reloading it
 // (HWLOC_XMLFILE) for exactly this.
 //
 // Validity: the export is keyed by everything its content depends on that
