@@ -14,6 +14,21 @@
 // libpciaccess...), although the system profile only reads CPUs, caches and
 // NUMA nodes (I/O discovery is off by default in hwloc 2): 10-15 ms of a
 // 0.1 s `adaptrt analyze`. A program embedding the Runtime can do the same.
+// `analyze` then points hwloc at an XML export of the topology kept under
+// the cache directory (runtime/internal/topology_cache.h: HWLOC_XMLFILE;
+// ProfileSystem 2.6 -> 1.3 ms), unless the user set a discovery variable;
+// when that export cannot be made, or Runtime::Create fails with it, the
+// run discovers as before. Absl's Mutex deadlock detection is switched off
+// before the flags register (Debian builds absl without NDEBUG, which turns
+// it on: a DeadlockCheck on every registry lock); we never use absl::Mutex.
+// docs/startup.md has the measured start-up costs.
+//
+// Exit: main() returns through std::_Exit after flushing stdio, so the
+// static destructors (RocksDB's option tables, its Env joining its
+// background threads, absl's registries) do not run: the OS reclaims what
+// they free. Every command has closed what matters before: the Runtime (and
+// with it each L3 store, closed by RocksDB) and the files are destroyed at
+// the end of the command's function. Under ASan/TSan main returns normally.
 
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -46,13 +61,22 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "runtime/analyze/report.h"
 #include "runtime/analyze_job.h"
+#include "runtime/internal/topology_cache.h"
 #include "runtime/runtime.h"
 #include "sched/parallel_for.h"
 #include "tuning/history.h"
 #include "tuning/worker_optimizer.h"
+
+// Runs before the flag registrations below (static initialization follows
+// definition order within a file): see "Start-up" above.
+[[maybe_unused]] const bool kAbslDeadlockDetectionOff = [] {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return true;
+}();
 
 ABSL_FLAG(bool, json, false, "print one JSON object instead of text");
 ABSL_FLAG(std::string, profile, "auto", "auto, a profile name from profiles/, or a YAML path");
@@ -204,6 +228,25 @@ class ProgressBar {
   std::thread thread_;
 };
 
+// Points hwloc at the cached XML export of the topology under
+// CACHE_ROOT/topology (see "Start-up" above) and returns its path, or ""
+// (nothing set) when the user set a variable that steers hwloc's discovery
+// or the export cannot be had. Call while the process has one thread
+// (setenv).
+std::string UseCachedTopology(const std::string& cache_root) {
+  for (const char* var : {"HWLOC_XMLFILE", "HWLOC_SYNTHETIC", "HWLOC_FSROOT", "HWLOC_COMPONENTS",
+                          "HWLOC_CPUID_PATH", "HWLOC_THISSYSTEM"}) {
+    if (std::getenv(var) != nullptr) return "";
+  }
+  adaptrt::runtime_internal::TopologyCacheOptions o;
+  o.directory = cache_root + "/topology";
+  absl::StatusOr<std::string> xml = adaptrt::runtime_internal::CachedTopologyXml(o);
+  if (!xml.ok()) return "";
+  ::setenv("HWLOC_XMLFILE", xml->c_str(), 1);
+  ::setenv("HWLOC_THISSYSTEM", "1", 1);
+  return *xml;
+}
+
 int Analyze(const std::vector<std::string>& args) {
   if (args.size() > 1) return Fail("analyze: expected at most one DIR, got " +
                                    std::to_string(args.size()), 2);
@@ -220,7 +263,17 @@ int Analyze(const std::vector<std::string>& args) {
   absl::StatusOr<RuntimeOptions> ro = OptionsFromFlags();
   if (!ro.ok()) return Fail(std::string(ro.status().message()), 2);
   ro->tuner_period = absl::Milliseconds(100);  // a run lasts seconds: sample often
+  const std::string topology_xml = UseCachedTopology(
+      ro->cache_directory.empty() ? adaptrt::DefaultCacheDirectory() : ro->cache_directory);
   absl::StatusOr<std::unique_ptr<Runtime>> rt = Runtime::Create(*ro);
+  if (!rt.ok() && !topology_xml.empty()) {
+    // A damaged export: discover as before, and let the next run rewrite it.
+    ::unsetenv("HWLOC_XMLFILE");
+    ::unsetenv("HWLOC_THISSYSTEM");
+    std::error_code ec;
+    std::filesystem::remove(topology_xml, ec);
+    rt = Runtime::Create(*ro);
+  }
   if (!rt.ok()) return Fail(std::string(rt.status().message()));
 
   const bool json = absl::GetFlag(FLAGS_json);
@@ -610,9 +663,7 @@ int Bench(const std::vector<std::string>& args) {
   return Fail(absl::StrCat("bench: exec ", suite, ": ", std::strerror(errno)));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   // See "Start-up" above; overwrite = 0 keeps the user's choice.
   ::setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_pci,hwloc_opencl,hwloc_gl,hwloc_xml_libxml", 0);
   absl::SetProgramUsageMessage("adaptrt <analyze|profile|tune|bench> [flags]; "
@@ -681,4 +732,18 @@ int main(int argc, char** argv) {
   if (name == "tune") return Tune(args);
   args.insert(args.end(), passthrough.begin(), passthrough.end());
   return Bench(args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = Main(argc, argv);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return code;  // the sanitizers' exit-time checks (LeakSanitizer) run
+#else
+  // See "Exit" above: everything with an effect outside the process (the L3
+  // store, files) was closed when Main's objects died; stdio is flushed here.
+  std::fflush(nullptr);
+  std::_Exit(code);
+#endif
 }

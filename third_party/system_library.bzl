@@ -55,15 +55,81 @@ _STATIC_WHEN_AVAILABLE = ["absl"]
 
 _LIB_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib", "/usr/local/lib"]
 
+# Libraries the `adaptrt` command links from their static archives (and only
+# it: CLI_STATIC_LINKOPTS in flags.bzl, used by //runtime:adaptrt). RocksDB's
+# shared library alone costs each start about 22,000 symbol relocations
+# (vtables, typeinfo) that the dynamic loader binds at load time; linked from
+# librocksdb.a they are resolved by the linker. Measured on the 2-core VM:
+# `adaptrt --help` 17.8 -> 9.8 ms CPU (docs/startup.md). Tests and
+# benchmarks keep the shared libraries: linking the 33 MB archive costs each
+# binary about 0.6 s more, and dozens of them link RocksDB.
+# short name -> (archives, the library's first; shared-only dependencies).
+# RocksDB's archives are librocksdb.so's NEEDED entries (Debian's rocksdb.pc
+# lists none) less libgflags, which only its tools use; the linker takes only
+# the members the binary references.
+_CLI_STATIC = {
+    "rocksdb": (["rocksdb", "snappy", "lz4", "zstd", "bz2", "z"], []),
+    "hwloc": (["hwloc"], ["udev"]),  # libudev ships no archive
+    "yaml_cpp": (["yaml-cpp"], []),
+}
+
+def _find_lib(ctx, file_name):
+    """Whether `file_name` is in one of the library directories."""
+    for lib_dir in _LIB_DIRS:
+        if ctx.path(lib_dir + "/" + file_name).exists:
+            return True
+    return False
+
 def _static_archive(ctx, flag):
     """`-lNAME` -> `-l:libNAME.a` when that archive exists, else unchanged."""
     if not flag.startswith("-l") or flag.startswith("-l:"):
         return flag
     archive = "lib%s.a" % flag[2:]
+    return "-l:" + archive if _find_lib(ctx, archive) else flag
+
+def _shared_flag(ctx, name):
+    """`-lNAME`, or `-l:libNAME.so.N` when only the runtime package (no .so link) is installed."""
+    if _find_lib(ctx, "lib%s.so" % name):
+        return "-l" + name
     for lib_dir in _LIB_DIRS:
-        if ctx.path(lib_dir + "/" + archive).exists:
-            return "-l:" + archive
-    return flag
+        d = ctx.path(lib_dir)
+        if not d.exists:
+            continue
+        for f in d.readdir():
+            if f.basename.startswith("lib%s.so." % name):
+                return "-l:" + f.basename
+    return None
+
+def _cli_static_linkopts(ctx, dynamic_linkopts):
+    """Link flags for CLI_STATIC_LINKOPTS: each _CLI_STATIC library from its
+    archives when all of them exist, else its shared library's flags."""
+    out = []
+    for name, (archives, shared) in _CLI_STATIC.items():
+        flags = ["-l:lib%s.a" % a for a in archives]
+        ok = all([_find_lib(ctx, "lib%s.a" % a) for a in archives])
+        for lib in shared:
+            f = _shared_flag(ctx, lib)
+            if f == None:
+                ok = False
+            else:
+                flags.append(f)
+        out += flags if ok else dynamic_linkopts.get(name, [])
+
+    # Shared libraries named after this point (the same libraries, from the
+    # deps' linkopts) become NEEDED only if something still references them,
+    # so the process does not load librocksdb.so beside the archive's copy.
+    return out + ["-Wl,--as-needed"]
+
+def _libstdcxx_archive(ctx):
+    """The path of the compiler's libstdc++.a, or "" (CLI_LIBSTDCXX_ARCHIVE)."""
+    cc = ctx.which("gcc")
+    if cc == None:
+        return ""
+    result = ctx.execute([str(cc), "-print-file-name=libstdc++.a"])
+    path = result.stdout.strip()
+    if result.return_code != 0 or not path.startswith("/") or not ctx.path(path).exists:
+        return ""
+    return str(ctx.path(path).realpath)
 
 def _split(text):
     return [flag for flag in text.strip().split(" ") if flag]
@@ -84,6 +150,7 @@ def _system_libraries_impl(ctx):
     pkg_config = ctx.which("pkg-config")
     missing = []
     lines = ["SYSTEM_FLAGS = {"]
+    dynamic_linkopts = {}
     for name, (package, modules, fallback, header) in _LIBRARIES.items():
         if not _header_present(ctx, header):
             missing.append(package)
@@ -102,8 +169,13 @@ def _system_libraries_impl(ctx):
             linkopts = libs
             if name in _STATIC_WHEN_AVAILABLE:
                 linkopts = [_static_archive(ctx, f) for f in libs]
+        dynamic_linkopts[name] = linkopts
         lines.append('    "%s": {"copts": %s, "linkopts": %s},' % (name, repr(copts), repr(linkopts)))
     lines.append("}")
+    lines.append("")
+    lines.append("# Put in the linkopts of //runtime:adaptrt only (see _CLI_STATIC).")
+    lines.append("CLI_STATIC_LINKOPTS = %s" % repr(_cli_static_linkopts(ctx, dynamic_linkopts)))
+    lines.append("CLI_LIBSTDCXX_ARCHIVE = %s" % repr(_libstdcxx_archive(ctx)))
     if missing:
         fail("adaptrt needs Debian packages that are not installed: %s\n" % " ".join(missing) +
              "Install them with: apt-get install -y %s (or run tools/setup.sh)" % " ".join(missing))

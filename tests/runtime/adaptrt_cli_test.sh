@@ -29,11 +29,22 @@ field "$T/run1.json" "j['performance']['wall_seconds'] > 0 and j['performance'][
 field "$T/run1.json" "0 < j['performance']['walk_seconds'] <= j['performance']['wall_seconds'] and 0 < j['performance']['cache_open_seconds'] <= j['performance']['wall_seconds']" | grep -q True || fail "walk and cache open times: $(cat "$T/run1.json")"
 [ -s "$T/run1.err" ] && ! grep -q "note" "$T/run1.err" && fail "unexpected stderr (no progress bar when piped): $(cat "$T/run1.err")"
 
+# The first run left an export of the hwloc topology (start-up time); with a
+# damaged one the run discovers as before, succeeds and removes it (the next
+# run writes it again).
+topo=$(ls "$XDG_CACHE_HOME"/adaptrt/topology/topology-*.xml 2> /dev/null)
+[ "$(echo "$topo" | grep -c .)" = "1" ] || fail "topology export: '$topo'"
+printf 'not xml' > "$topo"
+"$ADAPTRT" analyze --json --no-cache "$T/tree" > "$T/topo.json" 2> "$T/topo.err" || fail "analyze with a damaged topology export: $(cat "$T/topo.err")"
+[ "$(field "$T/topo.json" "j['total']['code']")" = "6" ] || fail "counts with a damaged topology export"
+[ -e "$topo" ] && fail "damaged topology export kept"
+
 # Second run: every file from L3 (a new process: L1/L2 are empty).
 "$ADAPTRT" analyze --json "$T/tree" > "$T/run2.json" || fail "second analyze"
 [ "$(field "$T/run2.json" "j['performance']['from_cache']")" = "5" ] || fail "second run not from cache: $(cat "$T/run2.json")"
 field "$T/run2.json" "j['performance']['hit_rate']['l3'] > 0" | grep -q True || fail "L3 hit rate"
 [ "$(field "$T/run2.json" "j['total']")" = "$(field "$T/run1.json" "j['total']")" ] || fail "cached totals differ"
+grep -q "<topology" "$topo" || fail "topology export not written again"
 
 # A changed file is recounted.
 printf 'x = 1\ny = 2\nz = 3\n' > "$T/tree/b.py"
@@ -52,6 +63,19 @@ printf 'x = 1\ny = 2\nz = 3\n' > "$T/tree/b.py"
 "$ADAPTRT" analyze --no-cache --baseline "$T/tree" > "$T/text.out" || fail "text analyze"
 grep -q "speedup" "$T/text.out" || fail "no speedup line"
 grep -q "C/C++ Header" "$T/text.out" || fail "no table"
+
+# Allocator (third_party/cli_link.bzl links libstdc++, RocksDB... into the
+# command): the host's malloc and operator new stay with glibc/libstdc++; only
+# mi_* symbols bind to libmimalloc.
+LD_DEBUG=bindings "$ADAPTRT" --help 2> "$T/bindings" > /dev/null || fail "--help under LD_DEBUG"
+BT='`'  # ld.so quotes symbols as `name'
+# (Under ASan/TSan their runtime serves malloc, by design.)
+if ! grep -qE "lib(asan|tsan)\.so" "$T/bindings"; then
+  grep -qE "binding file [^ ]*adaptrt .* to [^ ]*libc\.so\.6 .*normal symbol ${BT}malloc'" "$T/bindings" ||
+    fail "adaptrt's malloc not bound to glibc: $(grep "symbol ${BT}malloc'" "$T/bindings")"
+fi
+grep "normal symbol" "$T/bindings" | grep -E " to [^ ]*libmimalloc" | grep -vq "normal symbol ${BT}mi_" &&
+  fail "non-mi_ symbols bound to libmimalloc: $(grep -E " to [^ ]*libmimalloc" "$T/bindings" | grep -v "symbol ${BT}mi_" | head -5)"
 
 # Bad inputs: clear error, non-zero exit.
 "$ADAPTRT" analyze "$T/missing" 2> "$T/err" && fail "missing DIR accepted"
