@@ -81,6 +81,10 @@ static_assert(std::is_trivially_copyable_v<CachedFile>);
 
 using FileCache = NamedCache<std::string, CachedFile>;
 
+// The Runtime's name of the per-file cache (its L3 lives in
+// <cache directory>/analyze).
+constexpr char kCacheName[] = "analyze";
+
 // Entries the bulk L3 read keeps at most (~150 bytes each); beyond, the
 // per-file Get serves (a root such as "/" over a large L3).
 constexpr std::size_t kMaxPreloaded = std::size_t{1} << 20;
@@ -282,6 +286,9 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
   // Open the cache (L3: RocksDB open + index scan) while the tree is walked.
   absl::StatusOr<FileCache*> opened = absl::UnavailableError("not opened");
   Preloaded preloaded;
+  // Asked before the opener may create the store.
+  const bool opener_reads_a_store = rt != nullptr && options.use_cache &&
+                                    options.persistent && rt->PersistentCacheExists(kCacheName);
   std::thread opener;
   if (rt != nullptr && options.use_cache) {
     opener = std::thread([&opened, &preloaded, &out, start, rt, &root, &options] {
@@ -292,18 +299,20 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
       co.l2_bytes = std::uint64_t{64} << 20;
       co.l3_bytes = std::uint64_t{512} << 20;
       co.ttl = absl::InfiniteDuration();
-      opened = rt->GetOrCreateCache<std::string, CachedFile>("analyze", co);
+      opened = rt->GetOrCreateCache<std::string, CachedFile>(kCacheName, co);
       if (opened.ok() && options.persistent) PreloadFromL3(**opened, root, &preloaded);
       out.cache_open_seconds = absl::ToDoubleSeconds(absl::Now() - start);
     });
   }
   std::vector<analyze::FileEntry> entries;
   // The cache opener is one thread; the walk spreads over the executor. On
-  // two CPUs or fewer a parallel walk would take the opener's CPU (four
-  // runnable threads on two CPUs), leaving one CPU idle once the walk ends
-  // and the opener runs on alone: there, this thread walks by itself.
+  // two CPUs or fewer, when the opener has a store to read (tens of ms of
+  // CPU), a parallel walk would take the opener's CPU (four runnable
+  // threads on two CPUs) and leave one CPU idle once the walk ends and the
+  // opener runs on alone: there, this thread walks by itself. Creating a
+  // new store costs little CPU, so a first run keeps the parallel walk.
   const bool parallel_walk =
-      rt != nullptr && !(opener.joinable() && rt->system().effective_cpus <= 2.0);
+      rt != nullptr && !(opener_reads_a_store && rt->system().effective_cpus <= 2.0);
   absl::Status walked =
       parallel_walk
           ? ParallelWalk(rt->executor(), root, &entries, &out.walk)

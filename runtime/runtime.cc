@@ -28,6 +28,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cache/internal/persistent_store.h"
 
 namespace adaptrt {
 
@@ -338,6 +339,11 @@ absl::Status Runtime::ResolveCacheOptions(const std::string& name, const NamedCa
     fs::create_directories(cache_directory_, ec);  // the L3 reports what still fails
   }
   return absl::OkStatus();
+}
+
+bool Runtime::PersistentCacheExists(const std::string& name) const {
+  return cache_internal::PersistentStore::DatabaseExists(
+      absl::StrCat(cache_directory_, "/", name));
 }
 
 absl::StatusOr<runtime_internal::TunableCache*> Runtime::FindOrCreate(

@@ -246,6 +246,11 @@ class Runtime {
   bool auto_tune() const { return tuner_ != nullptr; }
   // The directory persistent caches live under.
   const std::string& cache_directory() const { return cache_directory_; }
+  // Whether the persistent (L3) store of cache `name` exists under
+  // cache_directory(), created by this process or an earlier one (it may
+  // hold no entries). One stat; opens nothing. For callers that plan work
+  // around the cost of opening it.
+  bool PersistentCacheExists(const std::string& name) const;
 
  private:
   Runtime() = default;

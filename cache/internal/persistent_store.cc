@@ -220,6 +220,11 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   return store;
 }
 
+bool PersistentStore::DatabaseExists(const std::string& directory) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path(directory) / "CURRENT", ec);
+}
+
 PersistentStore::PersistentStore(PersistentStoreOptions options,
                                  std::unique_ptr<rocksdb::DB> db)
     : options_(std::move(options)), db_(std::move(db)), capacity_(options_.capacity_bytes) {}

@@ -130,6 +130,11 @@ class PersistentStore {
   static absl::StatusOr<std::unique_ptr<PersistentStore>> Open(
       const PersistentStoreOptions& options);
 
+  // Whether Open would find a database in `directory` (a store was created
+  // there, maybe holding no records): one stat of RocksDB's CURRENT file;
+  // opens nothing, takes no lock.
+  static bool DatabaseExists(const std::string& directory);
+
   PersistentStore(const PersistentStore&) = delete;
   PersistentStore& operator=(const PersistentStore&) = delete;
   // Flushes the records held only in the WAL to an SST file (blocking; the

@@ -215,12 +215,16 @@ TEST_F(AnalyzeJobTest, NamedPersistentCacheSurvivesRestart) {
   {
     auto rt = Runtime::Create(Options());
     ASSERT_TRUE(rt.ok());
+    EXPECT_FALSE((*rt)->PersistentCacheExists("kv"));
     auto c = (*rt)->GetOrCreateCache<std::string, std::string>("kv", co);
     ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_TRUE((*rt)->PersistentCacheExists("kv"));
     ASSERT_TRUE((*c)->Put("k", "v").ok());
   }
   auto rt = Runtime::Create(Options());
   ASSERT_TRUE(rt.ok());
+  EXPECT_TRUE((*rt)->PersistentCacheExists("kv"));
+  EXPECT_FALSE((*rt)->PersistentCacheExists("other"));
   auto c = (*rt)->GetOrCreateCache<std::string, std::string>("kv", co);
   ASSERT_TRUE(c.ok()) << c.status();
   auto v = (*c)->Get("k");
