@@ -1,5 +1,5 @@
 // tree_walker.cc: an iterative depth-first walk (open(O_DIRECTORY) +
-// fdopendir + readdir to list, fstatat relative to the directory to examine).
+// getdents64 to list, fstatat relative to the directory to examine).
 //
 // Design: a stack of directory paths, no recursion, so depth is bounded by
 // memory and not by the thread's stack. For each directory: list all names,
@@ -111,9 +111,8 @@ class Walker {
       stack.pop_back();
       ++report_->directories;
       names.clear();
-      DIR* d = List(dir, &names);
-      if (d == nullptr) continue;
-      const int dir_fd = ::dirfd(d);
+      const int dir_fd = List(dir, &names);
+      if (dir_fd < 0) continue;
       std::sort(names.begin(), names.end());
       if (options_.after_list_hook) options_.after_list_hook(dir);
       subdirs.clear();
@@ -125,7 +124,7 @@ class Walker {
         std::string path = absl::StrCat(dir == "/" ? "" : dir, "/", name.name);
         Visit(dir_fd, name, std::move(path), &subdirs);
       }
-      ::closedir(d);
+      ::close(dir_fd);
       for (auto it = subdirs.rbegin(); it != subdirs.rend(); ++it) {
         stack.push_back(std::move(*it));
       }
@@ -138,36 +137,38 @@ class Walker {
   }
 
  private:
-  // The open directory with its names listed, or null (problem counted).
-  DIR* List(const std::string& dir, std::vector<Name>* names) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // The open directory's descriptor with its names listed, or -1 (problem
+  // counted). getdents64 on the descriptor, not fdopendir + readdir: those
+  // add two fcntl calls per directory (1.8k on /usr/include, ~7 ms of a
+  // warm analyze on a VM where a system call costs ~4 us).
+  int List(const std::string& dir, std::vector<Name>* names) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
       int error = errno;
       Problem(error == ENOENT ? WalkProblem::kVanished
                               : WalkProblem::kUnreadableDirectory,
               dir, error);
-      return nullptr;
+      return -1;
     }
-    DIR* d = ::fdopendir(fd);
-    if (d == nullptr) {
-      int error = errno;
-      ::close(fd);
-      Problem(WalkProblem::kUnreadableDirectory, dir, error);
-      return nullptr;
+    // One listing buffer per thread (a walk may run on many threads).
+    alignas(alignof(struct dirent64)) static thread_local char buffer[32 << 10];
+    for (;;) {
+      const ssize_t n = ::getdents64(fd, buffer, sizeof buffer);
+      if (n == 0) break;
+      if (n < 0) {
+        int error = errno;
+        ::close(fd);
+        Problem(WalkProblem::kUnreadableDirectory, dir, error);
+        return -1;
+      }
+      for (ssize_t offset = 0; offset < n;) {
+        const auto* ent = reinterpret_cast<const struct dirent64*>(buffer + offset);
+        std::string_view name(ent->d_name);
+        if (name != "." && name != "..") names->push_back({std::string(name), ent->d_type});
+        offset += ent->d_reclen;
+      }
     }
-    errno = 0;
-    while (struct dirent* ent = ::readdir(d)) {
-      std::string_view name(ent->d_name);
-      if (name != "." && name != "..") names->push_back({std::string(name), ent->d_type});
-      errno = 0;
-    }
-    int error = errno;
-    if (error != 0) {
-      ::closedir(d);
-      Problem(WalkProblem::kUnreadableDirectory, dir, error);
-      return nullptr;
-    }
-    return d;
+    return fd;
   }
 
   // Examines `name` in the directory open as `dir_fd`; `path` is its full

@@ -49,7 +49,7 @@ struct FileEntry {
 
 // What went wrong with an entry. Each kind has a counter in WalkReport.
 enum class WalkProblem : std::uint8_t {
-  kUnreadableDirectory,  // opendir/readdir failed (EACCES, EIO...)
+  kUnreadableDirectory,  // open/getdents64 of a directory failed (EACCES, EIO...)
   kUnreadableEntry,      // fstatat failed for another reason than ENOENT
   kDanglingSymlink,      // a symbolic link whose target does not exist
   kSymlinkLoop,          // ELOOP resolving a symbolic link
