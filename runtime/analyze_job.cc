@@ -286,9 +286,11 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
   // Open the cache (L3: RocksDB open + index scan) while the tree is walked.
   absl::StatusOr<FileCache*> opened = absl::UnavailableError("not opened");
   Preloaded preloaded;
-  // Asked before the opener may create the store.
-  const bool opener_reads_a_store = rt != nullptr && options.use_cache &&
-                                    options.persistent && rt->PersistentCacheExists(kCacheName);
+  // Asked before the opener may create the store. A cache this Runtime
+  // already holds is not read again (its memory tiers answer).
+  const bool opener_reads_a_store = rt != nullptr && options.use_cache && options.persistent &&
+                                    !rt->HasCache(kCacheName) &&
+                                    rt->PersistentCacheExists(kCacheName);
   std::thread opener;
   if (rt != nullptr && options.use_cache) {
     opener = std::thread([&opened, &preloaded, &out, start, rt, &root, &options] {

@@ -346,6 +346,11 @@ bool Runtime::PersistentCacheExists(const std::string& name) const {
       absl::StrCat(cache_directory_, "/", name));
 }
 
+bool Runtime::HasCache(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return caches_.contains(name);
+}
+
 absl::StatusOr<runtime_internal::TunableCache*> Runtime::FindOrCreate(
     const std::string& name, std::type_index type, Factory factory,
     const NamedCacheOptions& o) {

@@ -251,6 +251,9 @@ class Runtime {
   // hold no entries). One stat; opens nothing. For callers that plan work
   // around the cost of opening it.
   bool PersistentCacheExists(const std::string& name) const;
+  // Whether this Runtime already holds the cache `name` (created by
+  // GetOrCreateCache). Thread-safe.
+  bool HasCache(const std::string& name) const;
 
  private:
   Runtime() = default;

@@ -216,9 +216,11 @@ TEST_F(AnalyzeJobTest, NamedPersistentCacheSurvivesRestart) {
     auto rt = Runtime::Create(Options());
     ASSERT_TRUE(rt.ok());
     EXPECT_FALSE((*rt)->PersistentCacheExists("kv"));
+    EXPECT_FALSE((*rt)->HasCache("kv"));
     auto c = (*rt)->GetOrCreateCache<std::string, std::string>("kv", co);
     ASSERT_TRUE(c.ok()) << c.status();
     EXPECT_TRUE((*rt)->PersistentCacheExists("kv"));
+    EXPECT_TRUE((*rt)->HasCache("kv"));
     ASSERT_TRUE((*c)->Put("k", "v").ok());
   }
   auto rt = Runtime::Create(Options());
