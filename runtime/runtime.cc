@@ -342,6 +342,7 @@ absl::Status Runtime::ResolveCacheOptions(const std::string& name, const NamedCa
 }
 
 bool Runtime::PersistentCacheExists(const std::string& name) const {
+  if (!ValidName(name)) return false;  // never a path outside cache_directory()
   return cache_internal::PersistentStore::DatabaseExists(
       absl::StrCat(cache_directory_, "/", name));
 }

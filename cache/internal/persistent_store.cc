@@ -221,8 +221,11 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
 }
 
 bool PersistentStore::DatabaseExists(const std::string& directory) {
+  const std::filesystem::path path(directory);
   std::error_code ec;
-  return std::filesystem::is_regular_file(std::filesystem::path(directory) / "CURRENT", ec);
+  // A discard marker means Open destroys the database and starts empty.
+  return std::filesystem::is_regular_file(path / "CURRENT", ec) &&
+         !std::filesystem::exists(path / kDiscardMarker, ec);
 }
 
 PersistentStore::PersistentStore(PersistentStoreOptions options,
@@ -238,13 +241,21 @@ PersistentStore::~PersistentStore() {
   // of every later reader (replay was ~35 ms of CPU per open for the same
   // data). Best effort: a failed flush leaves the WAL, which the next Open
   // replays as before.
-  std::uint64_t unflushed = 0;
-  if (!out_of_service() &&
-      db_->GetIntProperty("rocksdb.num-entries-active-mem-table", &unflushed) &&
-      unflushed > 0) {
-    db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
+  // RocksDB may throw (std::system_error when it cannot start the flush's
+  // thread); nothing may leave a destructor.
+  try {
+    std::uint64_t unflushed = 0;
+    if (!out_of_service() &&
+        db_->GetIntProperty("rocksdb.num-entries-active-mem-table", &unflushed) &&
+        unflushed > 0) {
+      db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
+    }
+  } catch (...) {  // the WAL keeps the records; the next Open replays them
   }
-  db_->Close().PermitUncheckedError();
+  try {
+    db_->Close().PermitUncheckedError();
+  } catch (...) {  // the process is closing the store; nothing to report to
+  }
 }
 
 std::uint64_t PersistentStore::NowMicros() const {

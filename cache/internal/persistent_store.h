@@ -131,8 +131,8 @@ class PersistentStore {
       const PersistentStoreOptions& options);
 
   // Whether Open would find a database in `directory` (a store was created
-  // there, maybe holding no records): one stat of RocksDB's CURRENT file;
-  // opens nothing, takes no lock.
+  // there, maybe holding no records, and no kDiscardMarker says Open must
+  // destroy it): two stats; opens nothing, takes no lock.
   static bool DatabaseExists(const std::string& directory);
 
   PersistentStore(const PersistentStore&) = delete;

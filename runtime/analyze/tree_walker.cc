@@ -4,7 +4,7 @@
 // Design: a stack of directory paths, no recursion, so depth is bounded by
 // memory and not by the thread's stack. For each directory: list all names,
 // sort them, call the test hook, then examine each name with fstatat on the
-// directory's descriptor (except entries readdir reports as directories
+// directory's descriptor (except entries the listing reports as directories
 // when links are not followed: nothing of their stat is needed) (no path lookup from the root per entry: about a
 // third of the walk's system time on /usr/include), then close it. At most
 // one directory descriptor is open at a time (also while on_file runs).
@@ -28,6 +28,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -55,7 +56,7 @@ FileEntry MakeEntry(std::string path, const struct stat& st, bool via_symlink) {
   return e;
 }
 
-// A listed directory entry: its name and readdir's d_type (DT_UNKNOWN on
+// A listed directory entry: its name and getdents64's d_type (DT_UNKNOWN on
 // file systems that do not fill it in).
 struct Name {
   std::string name;
@@ -150,10 +151,10 @@ class Walker {
               dir, error);
       return -1;
     }
-    // One listing buffer per thread (a walk may run on many threads).
-    alignas(alignof(struct dirent64)) static thread_local char buffer[32 << 10];
+    if (listing_ == nullptr) listing_ = std::make_unique<Listing>();
+    char* const buffer = listing_->bytes;
     for (;;) {
-      const ssize_t n = ::getdents64(fd, buffer, sizeof buffer);
+      const ssize_t n = ::getdents64(fd, buffer, sizeof(listing_->bytes));
       if (n == 0) break;
       if (n < 0) {
         int error = errno;
@@ -177,7 +178,7 @@ class Walker {
              std::vector<std::string>* subdirs) {
     const std::string& name = entry.name;
     if (entry.type == DT_DIR && !options_.follow_directory_symlinks) {
-      // A directory (never a link: readdir reports those as DT_LNK), and
+      // A directory (never a link: the listing reports those as DT_LNK), and
       // without following links no (device, inode) is needed: no fstatat.
       if (!options_.descend || options_.descend(path)) subdirs->push_back(std::move(path));
       return;
@@ -222,6 +223,12 @@ class Walker {
   absl::FunctionRef<void(FileEntry&&)> on_file_;
   WalkReport* report_;
   std::set<std::pair<std::uint64_t, std::uint64_t>> seen_;
+  // getdents64's buffer, allocated by the first List of this walk (a walk
+  // lists one directory at a time, so one buffer serves it).
+  struct Listing {
+    alignas(alignof(struct dirent64)) char bytes[32 << 10];
+  };
+  std::unique_ptr<Listing> listing_;
 };
 
 }  // namespace

@@ -13,7 +13,7 @@
 //                callbacks run on the calling thread.
 // Complexity:    O(entries) system calls (one fstatat per entry, relative
 //                to its directory's descriptor; two for a symbolic link;
-//                none for a subdirectory whose type readdir reports)
+//                none for a subdirectory whose type the listing reports)
 //                plus sorting each directory's names. One directory
 //                descriptor is open at a time.
 // Ownership:     the FileEntry passed to `on_file` is the callee's to move

@@ -250,9 +250,19 @@ TEST(L3FaultTest, ChmodReadOnlyDirectory) {
 constexpr int kPopulated = 1500;
 constexpr int kUnflushed = 300;  // written after the flush: only in the WAL
 
+std::vector<fs::path> FilesMatching(const fs::path& db, absl::string_view part) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(db)) {
+    if (absl::StrContains(e.path().filename().string(), part)) out.push_back(e.path());
+  }
+  return out;
+}
+
 // Keys [0, kPopulated) at version 1 (the even ones overwritten at version 2)
-// in SST files, then keys [kPopulated, kPopulated + kUnflushed) only in the WAL.
-void Populate(const std::string& db, Reference* ref) {
+// in SST files, then keys [kPopulated, kPopulated + kUnflushed) only in the
+// WAL; `pristine` receives a copy of `db` taken while the last writer is
+// still open (closing it would flush the WAL's records to a table).
+void Populate(const std::string& db, const std::string& pristine, Reference* ref) {
   {
     auto c = Cache::Create(SmallOptions(db, nullptr));
     ASSERT_TRUE(c.ok()) << c.status();
@@ -278,15 +288,12 @@ void Populate(const std::string& db, Reference* ref) {
     ASSERT_TRUE((*c)->Put(Key(i), VersionedValue(Key(i), 1, 120)).ok());
     ref->Wrote(Key(i), 1);
   }
+  fs::copy(db, pristine, fs::copy_options::recursive);
+  std::uintmax_t wal_bytes = 0;
+  for (const fs::path& f : FilesMatching(pristine, ".log")) wal_bytes += fs::file_size(f);
+  ASSERT_GT(wal_bytes, 0u) << "the copy must hold the unflushed records in its WAL";
 }
 
-std::vector<fs::path> FilesMatching(const fs::path& db, absl::string_view part) {
-  std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(db)) {
-    if (absl::StrContains(e.path().filename().string(), part)) out.push_back(e.path());
-  }
-  return out;
-}
 
 void Truncate(const fs::path& f, double keep) {
   fs::resize_file(f, static_cast<std::uintmax_t>(static_cast<double>(fs::file_size(f)) * keep));
@@ -376,7 +383,7 @@ TEST(L3FaultTest, CorruptFilesNeverCrashNeverServeAWrongValue) {
   ScopedTempDir dir("l3_corrupt");
   const std::string pristine = dir.Sub("pristine");
   Reference ref;
-  ASSERT_NO_FATAL_FAILURE(Populate(pristine, &ref));
+  ASSERT_NO_FATAL_FAILURE(Populate(dir.Sub("populate"), pristine, &ref));
   const int total = kPopulated + kUnflushed;
   for (const Corruption& corruption : kCorruptions) {
     SCOPED_TRACE(corruption.name);

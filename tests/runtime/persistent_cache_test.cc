@@ -227,6 +227,7 @@ TEST_F(AnalyzeJobTest, NamedPersistentCacheSurvivesRestart) {
   ASSERT_TRUE(rt.ok());
   EXPECT_TRUE((*rt)->PersistentCacheExists("kv"));
   EXPECT_FALSE((*rt)->PersistentCacheExists("other"));
+  EXPECT_FALSE((*rt)->PersistentCacheExists("../cache/kv"));  // not a cache name
   auto c = (*rt)->GetOrCreateCache<std::string, std::string>("kv", co);
   ASSERT_TRUE(c.ok()) << c.status();
   auto v = (*c)->Get("k");

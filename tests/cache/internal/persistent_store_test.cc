@@ -273,6 +273,49 @@ TEST_F(PersistentStoreTest, CloseFlushesTheWalToATable) {
   EXPECT_THAT(*store->Get("k49"), Optional(std::string("v49")));
 }
 
+// A process that dies without closing its store leaves its records in the
+// WAL (simulated: the directory is copied while the store is open, and the
+// copy is what the next process opens). The next Open replays them; a store
+// that is copied again before it closes keeps the WAL files, until more
+// than four of them hold data and Open flushes them to a table.
+TEST_F(PersistentStoreTest, ReplaysTheWalOfStoresThatWereNotClosed) {
+  PersistentStoreOptions o = Options();
+  std::string current = dir_.Sub("gen0");
+  {
+    auto store = OpenOrDie(o);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(store->Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
+    }
+    std::filesystem::copy(o.directory, current, std::filesystem::copy_options::recursive);
+  }
+  auto wal = [](const std::string& dir, std::uintmax_t* bytes) {
+    int files = 0;
+    *bytes = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() != ".log") continue;
+      ++files;
+      *bytes += e.file_size();
+    }
+    return files;
+  };
+  std::uintmax_t bytes = 0;
+  ASSERT_EQ(wal(current, &bytes), 1);
+  ASSERT_GT(bytes, 0u);  // the records are in the WAL only
+  for (int generation = 1; generation <= 7; ++generation) {
+    PersistentStoreOptions og = o;
+    og.directory = current;
+    auto store = OpenOrDie(og);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->Stats().entries, 50u) << "generation " << generation;
+    EXPECT_THAT(*store->Get("k7"), Optional(std::string("v7")));
+    EXPECT_LE(wal(current, &bytes), 6) << "generation " << generation;
+    const std::string next = dir_.Sub("gen" + std::to_string(generation));
+    std::filesystem::copy(current, next, std::filesystem::copy_options::recursive);
+    current = next;
+  }
+}
+
 TEST_F(PersistentStoreTest, CorruptAndForeignRecordsDetectedNeverReturned) {
   PersistentStoreOptions o = Options();
   {
