@@ -22,8 +22,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -34,6 +32,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "tuning/internal/file_util.h"
 
 extern char** environ;
 
@@ -45,15 +44,6 @@ namespace {
 
 constexpr char kPrefix[] = "topology-";
 constexpr char kSuffix[] = ".xml";
-
-bool ReadWhole(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = s.str();
-  return static_cast<bool>(in) || in.eof();
-}
 
 // The value of "Name:\t..." in /proc/self/status, or "".
 std::string StatusField(const std::string& status, absl::string_view name) {
@@ -77,21 +67,20 @@ std::uint64_t Fnv1a64(absl::string_view text) {
 }  // namespace
 
 absl::StatusOr<std::string> TopologyCacheKey(const TopologyCacheOptions& options) {
-  std::string boot_id;
-  if (!ReadWhole(options.boot_id_path, &boot_id) ||
-      absl::StripAsciiWhitespace(boot_id).empty()) {
+  absl::StatusOr<std::string> boot_id = tuning_internal::ReadFile(options.boot_id_path);
+  if (!boot_id.ok() || absl::StripAsciiWhitespace(*boot_id).empty()) {
     return absl::NotFoundError(absl::StrCat("topology cache: cannot read the boot id from ",
                                             options.boot_id_path));
   }
-  std::string status;
-  ReadWhole(options.status_path, &status);  // absent: empty fields, still a key
+  // Absent: empty fields, still a key.
+  const std::string status = tuning_internal::ReadFile(options.status_path).value_or("");
   std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     if (absl::StartsWith(*e, "HWLOC_")) env.emplace_back(*e);
   }
   std::sort(env.begin(), env.end());
   std::string key = absl::StrCat(
-      "boot_id=", absl::StripAsciiWhitespace(boot_id), "\n",
+      "boot_id=", absl::StripAsciiWhitespace(*boot_id), "\n",
       "cpus_allowed=", StatusField(status, "Cpus_allowed_list"), "\n",
       "mems_allowed=", StatusField(status, "Mems_allowed_list"), "\n",
       absl::StrFormat("hwloc_api=%#x\n", hwloc_get_api_version()));
