@@ -215,35 +215,49 @@ TEST_F(PersistentStoreTest, ScanPrefixSkipsCorruptAndExpiredRecords) {
   EXPECT_EQ(store->Stats().hits + store->Stats().misses, 0u);  // not lookups
 }
 
-// Each open replays the WAL instead of flushing it; RocksDB keeps the
-// recovered WAL files (and starts a new one per open) until a flush, and
-// the store bounds them: every value survives each reopen and the WAL
-// files stay few, with data in them or not.
+// The WAL and table files of the database in `dir`.
+struct DatabaseFiles {
+  int wal_files = 0;
+  std::uintmax_t wal_bytes = 0;
+  int tables = 0;
+};
+DatabaseFiles FilesOf(const std::string& dir) {
+  DatabaseFiles f;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".log") {
+      ++f.wal_files;
+      f.wal_bytes += e.file_size();
+    }
+    if (e.path().extension() == ".sst") ++f.tables;
+  }
+  return f;
+}
+
+// Puts "k<i>" -> "v<i>" for i in [0, n).
+void PutNumbered(PersistentStore& store, int n) {
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(store.Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
+  }
+}
+
+// The first close flushes the data to a table; later opens only read, and
+// RocksDB starts one WAL file per open (kept, empty, until a flush), which
+// the store bounds: every value survives each reopen and the WAL files
+// stay few.
 TEST_F(PersistentStoreTest, ReopensKeepValuesAndBoundTheWalFiles) {
   PersistentStoreOptions o = Options();
   {
     auto store = OpenOrDie(o);
     ASSERT_NE(store, nullptr);
-    for (int i = 0; i < 100; ++i) {
-      ASSERT_TRUE(store->Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(PutNumbered(*store, 100));
   }
-  auto wal_files = [&] {
-    int n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(o.directory)) {
-      n += e.path().extension() == ".log";
-    }
-    return n;
-  };
-  // The first close flushed the data to a table; opens that only read leave
-  // one empty WAL file each, freed once there are more than four.
   for (int round = 0; round < 16; ++round) {
     auto store = OpenOrDie(o);
     ASSERT_NE(store, nullptr);
     EXPECT_EQ(store->Stats().entries, 100u) << "round " << round;
     EXPECT_THAT(*store->Get("k" + std::to_string(round)),
                 Optional("v" + std::to_string(round)));
-    EXPECT_LE(wal_files(), 6) << "round " << round;
+    EXPECT_LE(FilesOf(o.directory).wal_files, 6) << "round " << round;
   }
 }
 
@@ -255,18 +269,11 @@ TEST_F(PersistentStoreTest, CloseFlushesTheWalToATable) {
   {
     auto store = OpenOrDie(o);
     ASSERT_NE(store, nullptr);
-    for (int i = 0; i < 50; ++i) {
-      ASSERT_TRUE(store->Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(PutNumbered(*store, 50));
   }
-  int tables = 0;
-  std::uintmax_t wal_bytes = 0;
-  for (const auto& e : std::filesystem::directory_iterator(o.directory)) {
-    if (e.path().extension() == ".sst") ++tables;
-    if (e.path().extension() == ".log") wal_bytes += e.file_size();
-  }
-  EXPECT_GE(tables, 1);
-  EXPECT_EQ(wal_bytes, 0u);
+  const DatabaseFiles files = FilesOf(o.directory);
+  EXPECT_GE(files.tables, 1);
+  EXPECT_EQ(files.wal_bytes, 0u);
   auto store = OpenOrDie(o);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->Stats().entries, 50u);
@@ -284,24 +291,12 @@ TEST_F(PersistentStoreTest, ReplaysTheWalOfStoresThatWereNotClosed) {
   {
     auto store = OpenOrDie(o);
     ASSERT_NE(store, nullptr);
-    for (int i = 0; i < 50; ++i) {
-      ASSERT_TRUE(store->Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(PutNumbered(*store, 50));
     std::filesystem::copy(o.directory, current, std::filesystem::copy_options::recursive);
   }
-  auto wal = [](const std::string& dir, std::uintmax_t* bytes) {
-    int files = 0;
-    *bytes = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      if (e.path().extension() != ".log") continue;
-      ++files;
-      *bytes += e.file_size();
-    }
-    return files;
-  };
-  std::uintmax_t bytes = 0;
-  ASSERT_EQ(wal(current, &bytes), 1);
-  ASSERT_GT(bytes, 0u);  // the records are in the WAL only
+  const DatabaseFiles copied = FilesOf(current);
+  ASSERT_EQ(copied.wal_files, 1);
+  ASSERT_GT(copied.wal_bytes, 0u);  // the records are in the WAL only
   for (int generation = 1; generation <= 7; ++generation) {
     PersistentStoreOptions og = o;
     og.directory = current;
@@ -309,7 +304,7 @@ TEST_F(PersistentStoreTest, ReplaysTheWalOfStoresThatWereNotClosed) {
     ASSERT_NE(store, nullptr);
     EXPECT_EQ(store->Stats().entries, 50u) << "generation " << generation;
     EXPECT_THAT(*store->Get("k7"), Optional(std::string("v7")));
-    EXPECT_LE(wal(current, &bytes), 6) << "generation " << generation;
+    EXPECT_LE(FilesOf(current).wal_files, 6) << "generation " << generation;
     const std::string next = dir_.Sub("gen" + std::to_string(generation));
     std::filesystem::copy(current, next, std::filesystem::copy_options::recursive);
     current = next;
