@@ -286,11 +286,17 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
   // Open the cache (L3: RocksDB open + index scan) while the tree is walked.
   absl::StatusOr<FileCache*> opened = absl::UnavailableError("not opened");
   Preloaded preloaded;
-  // Asked before the opener may create the store. A cache this Runtime
-  // already holds is not read again (its memory tiers answer).
-  const bool opener_reads_a_store = rt != nullptr && options.use_cache && options.persistent &&
-                                    !rt->HasCache(kCacheName) &&
-                                    rt->PersistentCacheExists(kCacheName);
+  // The cache opener is one thread; the walk spreads over the executor. On
+  // two CPUs or fewer, when the opener has a store to read (tens of ms of
+  // CPU), a parallel walk would take the opener's CPU (four runnable
+  // threads on two CPUs) and leave one CPU idle once the walk ends and the
+  // opener runs on alone: there, this thread walks by itself. Creating a
+  // new store costs little CPU, so a first run keeps the parallel walk, and
+  // a cache this Runtime already holds is not read again (its memory tiers
+  // answer). Asked before the opener may create the store.
+  const bool walk_alone = rt != nullptr && options.use_cache && options.persistent &&
+                          rt->system().effective_cpus <= 2.0 && !rt->HasCache(kCacheName) &&
+                          rt->PersistentCacheExists(kCacheName);
   std::thread opener;
   if (rt != nullptr && options.use_cache) {
     opener = std::thread([&opened, &preloaded, &out, start, rt, &root, &options] {
@@ -307,16 +313,8 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
     });
   }
   std::vector<analyze::FileEntry> entries;
-  // The cache opener is one thread; the walk spreads over the executor. On
-  // two CPUs or fewer, when the opener has a store to read (tens of ms of
-  // CPU), a parallel walk would take the opener's CPU (four runnable
-  // threads on two CPUs) and leave one CPU idle once the walk ends and the
-  // opener runs on alone: there, this thread walks by itself. Creating a
-  // new store costs little CPU, so a first run keeps the parallel walk.
-  const bool parallel_walk =
-      rt != nullptr && !(opener_reads_a_store && rt->system().effective_cpus <= 2.0);
   absl::Status walked =
-      parallel_walk
+      rt != nullptr && !walk_alone
           ? ParallelWalk(rt->executor(), root, &entries, &out.walk)
           : analyze::WalkTree(
                 root, analyze::WalkOptions(),

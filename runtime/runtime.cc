@@ -333,7 +333,7 @@ absl::Status Runtime::ResolveCacheOptions(const std::string& name, const NamedCa
              ? o.ttl
              : (profile_.cache.ttl_hours > 0 ? absl::Hours(profile_.cache.ttl_hours)
                                               : absl::InfiniteDuration());
-  *l3_dir = absl::StrCat(cache_directory_, "/", name);
+  *l3_dir = L3Directory(name);
   if (o.persistent) {
     std::error_code ec;
     fs::create_directories(cache_directory_, ec);  // the L3 reports what still fails
@@ -343,8 +343,11 @@ absl::Status Runtime::ResolveCacheOptions(const std::string& name, const NamedCa
 
 bool Runtime::PersistentCacheExists(const std::string& name) const {
   if (!ValidName(name)) return false;  // never a path outside cache_directory()
-  return cache_internal::PersistentStore::DatabaseExists(
-      absl::StrCat(cache_directory_, "/", name));
+  return cache_internal::PersistentStore::DatabaseExists(L3Directory(name));
+}
+
+std::string Runtime::L3Directory(const std::string& name) const {
+  return absl::StrCat(cache_directory_, "/", name);
 }
 
 bool Runtime::HasCache(const std::string& name) const {

@@ -269,6 +269,8 @@ class Runtime {
                                    std::uint64_t* l1, std::uint64_t* l2, std::uint64_t* l3,
                                    cache::PolicyKind* policy, absl::Duration* ttl,
                                    std::string* l3_dir) const;
+  // Where the L3 of cache `name` lives: <cache_directory_>/<name>.
+  std::string L3Directory(const std::string& name) const;
 
   tuning::Profile profile_;
   ProfileSelection selection_;
