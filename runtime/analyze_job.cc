@@ -50,16 +50,17 @@
 #include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "runtime/analyze/file_analyzer.h"
 #include "runtime/analyze/language.h"
+#include "runtime/internal/preloaded_results.h"
 #include "sched/parallel_for.h"
 #include "sched/task_group.h"
 
@@ -85,14 +86,21 @@ using FileCache = NamedCache<std::string, CachedFile>;
 // <cache directory>/analyze).
 constexpr char kCacheName[] = "analyze";
 
-// Entries the bulk L3 read keeps at most (~150 bytes each); beyond, the
-// per-file Get serves (a root such as "/" over a large L3).
+// Entries, and bytes of their keys, the bulk L3 read keeps at most (~120
+// bytes per entry); beyond, the per-file Get serves (a root such as "/" over
+// a large L3). The key arena is reserved at its bound, so only the pages
+// the keys fill are touched.
 constexpr std::size_t kMaxPreloaded = std::size_t{1} << 20;
+constexpr std::uint64_t kMaxPreloadedKeyBytes = std::uint64_t{256} << 20;
+
+// Files the sequential walk reserves room for (~72 bytes each, virtual
+// memory until used).
+constexpr std::size_t kWalkReservedEntries = std::size_t{1} << 16;
 
 // The L3 entries under a root, read in bulk (see the design notes).
 struct Preloaded {
-  bool complete = false;  // every L3 entry under the prefix is in `entries`
-  absl::flat_hash_map<std::string, CachedFile> entries;
+  bool complete = false;  // every usable L3 entry under the prefix is in `results`
+  std::unique_ptr<runtime_internal::PreloadedResults> results;
 };
 
 // The prefix every cache key of a file under `root` starts with: the root
@@ -102,24 +110,45 @@ std::string RootPrefix(std::string_view root) {
   return std::string(root.empty() ? std::string_view(".") : root);
 }
 
+// Null when the record does not describe a result this build can use (a
+// language it does not know, a kind out of range): the file is recounted.
+std::optional<analyze::FileResult> FromCached(const CachedFile& c) {
+  analyze::FileResult r;
+  if (c.kind > static_cast<std::uint8_t>(analyze::FileKind::kVanished)) return std::nullopt;
+  r.kind = static_cast<analyze::FileKind>(c.kind);
+  r.skip_reason = static_cast<analyze::SkipReason>(c.skip_reason);
+  if (r.kind == analyze::FileKind::kCounted) {
+    const std::size_t n = strnlen(c.language, sizeof(c.language));
+    r.language = analyze::FindLanguage(std::string_view(c.language, n));
+    if (r.language == nullptr) return std::nullopt;
+  }
+  r.counts.blank = c.blank;
+  r.counts.comment = c.comment;
+  r.counts.code = c.code;
+  r.bytes = c.bytes;
+  return r;
+}
+
 // Fills `out` from `cache`'s L3 when the cache's memory tiers are empty.
 void PreloadFromL3(FileCache& cache, const std::string& root, Preloaded* out) {
   const cache::TieredStats st = cache.Stats();
   if (!st.l3_enabled || st.l1.entries != 0 || st.l2.entries != 0) return;
+  // L3's charge (keys plus records) bounds the key bytes under the prefix;
+  // a store written meanwhile may exceed it: Add then fails, and the
+  // per-file Get serves.
+  out->results = std::make_unique<runtime_internal::PreloadedResults>(
+      std::min<std::uint64_t>(st.l3.entries, kMaxPreloaded),
+      std::min<std::uint64_t>(st.l3.bytes, kMaxPreloadedKeyBytes));
   bool overflow = false;
-  // Sized for the whole L3 (usually one tree), but not beyond 64k entries:
-  // a small tree in a large L3 must not allocate for all of it.
-  out->entries.reserve(std::min<std::uint64_t>(st.l3.entries, std::uint64_t{1} << 16));
   absl::StatusOr<std::uint64_t> n =
       cache.ScanL3(RootPrefix(root), [&](std::string key, CachedFile value) {
-        if (out->entries.size() >= kMaxPreloaded) {
-          overflow = true;
-          return;
+        // A record this build cannot use is left out: a miss, recounted.
+        if (std::optional<analyze::FileResult> r = FromCached(value)) {
+          overflow = overflow || !out->results->Add(key, *r);
         }
-        out->entries.insert_or_assign(std::move(key), value);
       });
   out->complete = n.ok() && !overflow;
-  if (!out->complete) out->entries.clear();
+  if (!out->complete) out->results.reset();
 }
 
 std::string CacheKey(const analyze::FileEntry& e) {
@@ -150,25 +179,6 @@ std::optional<CachedFile> ToCached(const analyze::FileResult& r) {
   c.code = r.counts.code;
   c.bytes = r.bytes;
   return c;
-}
-
-// Null when the record does not describe a result this build can use (a
-// language it does not know, a kind out of range): the file is recounted.
-std::optional<analyze::FileResult> FromCached(const CachedFile& c) {
-  analyze::FileResult r;
-  if (c.kind > static_cast<std::uint8_t>(analyze::FileKind::kVanished)) return std::nullopt;
-  r.kind = static_cast<analyze::FileKind>(c.kind);
-  r.skip_reason = static_cast<analyze::SkipReason>(c.skip_reason);
-  if (r.kind == analyze::FileKind::kCounted) {
-    const std::size_t n = strnlen(c.language, sizeof(c.language));
-    r.language = analyze::FindLanguage(std::string_view(c.language, n));
-    if (r.language == nullptr) return std::nullopt;
-  }
-  r.counts.blank = c.blank;
-  r.counts.comment = c.comment;
-  r.counts.code = c.code;
-  r.bytes = c.bytes;
-  return r;
 }
 
 cache::TierStats Delta(const cache::TierStats& a, const cache::TierStats& b) {
@@ -313,6 +323,9 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
     });
   }
   std::vector<analyze::FileEntry> entries;
+  // The sequential walk appends: reserving room for a large tree touches no
+  // page, while growing by doubling touches and copies each one again.
+  if (rt == nullptr || walk_alone) entries.reserve(kWalkReservedEntries);
   absl::Status walked =
       rt != nullptr && !walk_alone
           ? ParallelWalk(rt->executor(), root, &entries, &out.walk)
@@ -368,9 +381,7 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
       if (cache != nullptr) {
         key = CacheKey(e);
         if (preloaded.complete) {
-          if (auto it = preloaded.entries.find(key); it != preloaded.entries.end()) {
-            result = FromCached(it->second);
-          }
+          result = preloaded.results->Find(key);
         } else if (auto hit = cache->Get(key); hit != nullptr) {
           result = FromCached(*hit);
         }
