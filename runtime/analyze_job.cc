@@ -221,19 +221,24 @@ absl::Status WalkOneDirectory(WalkPart* part) {
 
 void SpawnChildren(sched::TaskGroup& group, WalkPart* part);
 
+// part->directory, listed by its parent, could not be walked (`s`: gone or
+// unreadable now): its report counts it as the sequential walk does.
+void RecordUnwalkable(WalkPart* part, const absl::Status& s) {
+  const analyze::WalkProblem problem = s.code() == absl::StatusCode::kNotFound
+                                           ? analyze::WalkProblem::kVanished
+                                           : analyze::WalkProblem::kUnreadableDirectory;
+  part->files.clear();
+  part->report = analyze::WalkReport();
+  part->report.directories = 1;
+  ++part->report.problems[static_cast<int>(problem)];
+  part->report.examples.push_back({part->directory, problem, std::string(s.message())});
+  part->children.clear();
+}
+
 void WalkSubdirectory(sched::TaskGroup& group, WalkPart* part) {
   absl::Status s = WalkOneDirectory(part);
   if (!s.ok()) {
-    // Listed by its parent, gone or unreadable now: counted as the
-    // sequential walk counts it.
-    const analyze::WalkProblem problem = s.code() == absl::StatusCode::kNotFound
-                                             ? analyze::WalkProblem::kVanished
-                                             : analyze::WalkProblem::kUnreadableDirectory;
-    part->report = analyze::WalkReport();
-    part->report.directories = 1;
-    ++part->report.problems[static_cast<int>(problem)];
-    part->report.examples.push_back({part->directory, problem, std::string(s.message())});
-    part->children.clear();
+    RecordUnwalkable(part, s);
     return;
   }
   SpawnChildren(group, part);
@@ -277,6 +282,92 @@ absl::Status ParallelWalk(sched::Executor& executor, const std::string& root,
   return absl::OkStatus();
 }
 
+// The sequential walk, which one more thread may join part-way: on two CPUs
+// or fewer, the cache opener joins once the cache is open (see RunAnalysis).
+// The caller lists the root, then walks the root's subdirectories in order,
+// claiming each from the front, appending straight to `entries`; the helper
+// claims from the back, each subtree into a part of its own. A subtree is
+// walked by one thread, sequentially. Since the caller's claims are the
+// first ones in order and the helper's the last ones, the caller's entries
+// followed by the helper's parts, in order, are the sequential walk's list,
+// and the report adds up the same way (examples in walk order).
+// Thread-safety: Walk on one thread, Help on one other; claims under mu_.
+// Finish after both returned, ordered by the caller (a join).
+class JoinableWalk {
+ public:
+  JoinableWalk(const std::string& root, std::vector<analyze::FileEntry>* entries)
+      : entries_(entries) {
+    top_.directory = root;
+  }
+
+  // The caller's share. Returns the status of listing the root (a bad root).
+  absl::Status Walk() {
+    absl::Status listed = WalkOneDirectory(&top_);
+    std::move(top_.files.begin(), top_.files.end(), std::back_inserter(*entries_));
+    report_ = top_.report;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!listed.ok()) top_.children.clear();
+      back_ = top_.children.size();
+    }
+    const std::size_t max_examples = analyze::WalkOptions().max_examples;
+    for (;;) {
+      WalkPart* part;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (front_ == back_) break;
+        part = top_.children[front_++].get();
+      }
+      absl::Status s = analyze::WalkTree(
+          part->directory, analyze::WalkOptions(),
+          [this](analyze::FileEntry&& e) { entries_->push_back(std::move(e)); },
+          &part->report);
+      if (!s.ok()) RecordUnwalkable(part, s);
+      report_.Add(part->report, max_examples);
+    }
+    return listed;
+  }
+
+  // The helper's share: nothing once the caller claimed every subdirectory
+  // (or has not listed the root yet).
+  void Help() {
+    for (;;) {
+      WalkPart* part;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (front_ == back_) return;
+        part = top_.children[--back_].get();
+      }
+      absl::Status s = analyze::WalkTree(
+          part->directory, analyze::WalkOptions(),
+          [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); },
+          &part->report);
+      if (!s.ok()) RecordUnwalkable(part, s);
+    }
+  }
+
+  // Appends the helper's parts to `entries` and sets the walk's report.
+  void Finish(analyze::WalkReport* report) {
+    const std::size_t max_examples = analyze::WalkOptions().max_examples;
+    // Every claim is made: top_.children[back_, end) are the helper's.
+    for (std::size_t i = back_; i < top_.children.size(); ++i) {
+      WalkPart& part = *top_.children[i];
+      std::move(part.files.begin(), part.files.end(), std::back_inserter(*entries_));
+      report_.Add(part.report, max_examples);
+    }
+    *report = std::move(report_);
+  }
+
+ private:
+  std::vector<analyze::FileEntry>* const entries_;
+  WalkPart top_;
+  analyze::WalkReport report_;  // the caller's share, then the whole walk's
+  std::mutex mu_;
+  // Unclaimed subdirectories: top_.children[front_, back_).
+  std::size_t front_ = 0;
+  std::size_t back_ = 0;
+};
+
 analyze::FileAnalyzer& ThreadAnalyzer() {
   thread_local analyze::FileAnalyzer analyzer;
   return analyzer;
@@ -299,17 +390,24 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
   // The cache opener is one thread; the walk spreads over the executor. On
   // two CPUs or fewer, when the opener has a store to read (tens of ms of
   // CPU), a parallel walk would take the opener's CPU (four runnable
-  // threads on two CPUs) and leave one CPU idle once the walk ends and the
-  // opener runs on alone: there, this thread walks by itself. Creating a
+  // threads on two CPUs): there, this thread walks sequentially, and the
+  // opener joins the walk once the cache is open (JoinableWalk). Creating a
   // new store costs little CPU, so a first run keeps the parallel walk, and
   // a cache this Runtime already holds is not read again (its memory tiers
   // answer). Asked before the opener may create the store.
-  const bool walk_alone = rt != nullptr && options.use_cache && options.persistent &&
-                          rt->system().effective_cpus <= 2.0 && !rt->HasCache(kCacheName) &&
-                          rt->PersistentCacheExists(kCacheName);
+  const bool walk_with_opener = rt != nullptr && options.use_cache && options.persistent &&
+                                rt->system().effective_cpus <= 2.0 &&
+                                !rt->HasCache(kCacheName) &&
+                                rt->PersistentCacheExists(kCacheName);
+  std::vector<analyze::FileEntry> entries;
+  // The sequential walk appends: reserving room for a large tree touches no
+  // page, while growing by doubling touches and copies each one again.
+  if (rt == nullptr || walk_with_opener) entries.reserve(kWalkReservedEntries);
+  JoinableWalk joinable(root, &entries);
+  double helped_until = 0;  // when the opener's share of the walk ended
   std::thread opener;
   if (rt != nullptr && options.use_cache) {
-    opener = std::thread([&opened, &preloaded, &out, start, rt, &root, &options] {
+    opener = std::thread([&, start, rt] {
       NamedCacheOptions co;
       co.persistent = options.persistent;
       // Entries are ~100 bytes: a few MB hold hundreds of thousands of files.
@@ -320,20 +418,28 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
       opened = rt->GetOrCreateCache<std::string, CachedFile>(kCacheName, co);
       if (opened.ok() && options.persistent) PreloadFromL3(**opened, root, &preloaded);
       out.cache_open_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+      if (walk_with_opener) {
+        joinable.Help();
+        helped_until = absl::ToDoubleSeconds(absl::Now() - start);
+      }
     });
   }
-  std::vector<analyze::FileEntry> entries;
-  // The sequential walk appends: reserving room for a large tree touches no
-  // page, while growing by doubling touches and copies each one again.
-  if (rt == nullptr || walk_alone) entries.reserve(kWalkReservedEntries);
-  absl::Status walked =
-      rt != nullptr && !walk_alone
-          ? ParallelWalk(rt->executor(), root, &entries, &out.walk)
-          : analyze::WalkTree(
-                root, analyze::WalkOptions(),
-                [&](analyze::FileEntry&& e) { entries.push_back(std::move(e)); }, &out.walk);
+  absl::Status walked;
+  if (walk_with_opener) {
+    walked = joinable.Walk();
+  } else if (rt != nullptr) {
+    walked = ParallelWalk(rt->executor(), root, &entries, &out.walk);
+  } else {
+    walked = analyze::WalkTree(
+        root, analyze::WalkOptions(),
+        [&](analyze::FileEntry&& e) { entries.push_back(std::move(e)); }, &out.walk);
+  }
   out.walk_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  if (opener.joinable()) opener.join();  // orders out.cache_open_seconds
+  if (opener.joinable()) opener.join();  // orders the opener's writes
+  if (walk_with_opener) {
+    joinable.Finish(&out.walk);
+    out.walk_seconds = std::max(out.walk_seconds, helped_until);
+  }
   if (!walked.ok()) return walked;
   out.report.AddWalk(out.walk);
   out.files = static_cast<std::int64_t>(entries.size());

@@ -203,14 +203,20 @@ absl::StatusOr<std::unique_ptr<PersistentStore>> PersistentStore::Open(
   std::unique_ptr<PersistentStore> store(
       new PersistentStore(options, std::unique_ptr<rocksdb::DB>(raw)));
   store->discarded_at_open_ = discard;
-  if (absl::Status scan = store->ScanAndIndex(); !scan.ok()) return scan;
+  {
+    // One scan validates and counts; the index waits for the first write
+    // (see the header), unless the data already exceed the capacity.
+    std::lock_guard<std::mutex> lock(store->mu_);
+    if (absl::Status scan = store->ScanLocked(/*build_index=*/false); !scan.ok()) return scan;
+    if (store->charged_bytes_ > store->capacity_) {
+      if (absl::Status s = store->EnsureIndexedLocked(); !s.ok()) return s;
+      if (absl::Status s = store->EvictOverCapacityLocked(); !s.ok()) return s;
+    }
+  }
   if (wal.bytes == 0 && wal.count > kMaxWalFilesAtOpen) {
     const rocksdb::Slice trim(kWalTrimKey, sizeof(kWalTrimKey) - 1);
-    bool used;
-    {
-      std::lock_guard<std::mutex> lock(store->mu_);
-      used = store->index_.contains(absl::string_view(trim.data(), trim.size()));
-    }
+    std::string unused;
+    const bool used = !store->db_->Get(rocksdb::ReadOptions(), trim, &unused).IsNotFound();
     if (!used) {  // never delete a record of the user's
       rocksdb::Status t = store->db_->Delete(rocksdb::WriteOptions(), trim);
       if (t.ok()) t = store->db_->Flush(rocksdb::FlushOptions());
@@ -263,17 +269,18 @@ std::uint64_t PersistentStore::NowMicros() const {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(0, absl::ToUnixMicros(now)));
 }
 
-absl::Status PersistentStore::ScanAndIndex() {
+absl::Status PersistentStore::ScanLocked(bool build_index) {
   const std::uint64_t now = NowMicros();
   rocksdb::WriteBatch removals;
-  std::uint64_t corrupt = 0, expired = 0;
-  std::lock_guard<std::mutex> lock(mu_);
-  // Sized once from RocksDB's estimate (exact for a freshly flushed table),
-  // so that the index does not rehash while it fills.
-  std::uint64_t estimated_records = 0;
-  if (db_->GetIntProperty("rocksdb.estimate-num-keys", &estimated_records)) {
-    index_.reserve(static_cast<std::size_t>(
-        std::min<std::uint64_t>(estimated_records, std::uint64_t{1} << 22)));
+  std::uint64_t corrupt = 0, expired = 0, entries = 0, charged = 0;
+  if (build_index) {
+    // Sized once from RocksDB's estimate (exact for a freshly flushed
+    // table), so that the index does not rehash while it fills.
+    std::uint64_t estimated_records = 0;
+    if (db_->GetIntProperty("rocksdb.estimate-num-keys", &estimated_records)) {
+      index_.reserve(static_cast<std::size_t>(
+          std::min<std::uint64_t>(estimated_records, std::uint64_t{1} << 22)));
+    }
   }
   {
     rocksdb::ReadOptions ro;
@@ -296,21 +303,52 @@ absl::Status PersistentStore::ScanAndIndex() {
         removals.Delete(it->key()).PermitUncheckedError();
         continue;
       }
-      IndexInsertLocked(std::string(key), key.size() + value.size(), rec->expiry_micros);
+      const std::uint64_t charge = key.size() + value.size();
+      if (build_index) IndexInsertLocked(std::string(key), charge, rec->expiry_micros);
+      ++entries;
+      charged += charge;
     }
     if (!it->status().ok()) return FromRocksDB(it->status(), options_.directory, "scan failed");
   }
-  std::uint64_t evicted_expired = 0;
-  const std::vector<std::string> victims =
-      PickVictimsLocked(0, {}, /*purge_limit=*/0, now, &evicted_expired);
-  for (const std::string& k : victims) removals.Delete(k).PermitUncheckedError();
   if (removals.Count() > 0) {
     rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &removals);
     if (!s.ok()) return FromRocksDB(s, options_.directory, "cannot remove bad records");
   }
-  for (const std::string& k : victims) IndexEraseLocked(k);
-  evictions_ += victims.size();
   corrupt_records_.fetch_add(corrupt, std::memory_order_relaxed);
+  expired_removed_.fetch_add(expired, std::memory_order_relaxed);
+  unindexed_entries_ = entries;
+  charged_bytes_ = charged;
+  return absl::OkStatus();
+}
+
+absl::Status PersistentStore::EnsureIndexedLocked() {
+  if (indexed_) return absl::OkStatus();
+  // No write happened since Open's scan (every write comes here first), so
+  // this scan finds the records Open counted, less those expired since.
+  const std::uint64_t entries = unindexed_entries_, charged = charged_bytes_;
+  charged_bytes_ = 0;
+  if (absl::Status s = ScanLocked(/*build_index=*/true); !s.ok()) {
+    index_.clear();
+    order_.clear();
+    unindexed_entries_ = entries;
+    charged_bytes_ = charged;
+    return absl::UnavailableError(
+        absl::StrCat(s.message(), " (building the L3 index for the first write)"));
+  }
+  indexed_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status PersistentStore::EvictOverCapacityLocked() {
+  std::uint64_t expired = 0;
+  const std::vector<std::string> victims = PickVictimsLocked(0, {}, 0, NowMicros(), &expired);
+  if (victims.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  for (const std::string& v : victims) batch.Delete(v).PermitUncheckedError();
+  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return FromRocksDB(s, options_.directory, "eviction failed");
+  for (const std::string& v : victims) IndexEraseLocked(v);
+  evictions_ += victims.size() - expired;
   expired_removed_.fetch_add(expired, std::memory_order_relaxed);
   return absl::OkStatus();
 }
@@ -465,6 +503,7 @@ void PersistentStore::RemoveIfStillBad(std::string_view key) {
   absl::StatusOr<L3Record> rec = DecodeL3Record(key, value);
   const bool corrupt = !rec.ok();
   if (!corrupt && !Expired(rec->expiry_micros, NowMicros())) return;
+  if (!EnsureIndexedLocked().ok()) return;  // left for a later Get or Open
   if (!db_->Delete(rocksdb::WriteOptions(), k).ok()) {
     io_errors_.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -484,6 +523,7 @@ absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
 
   std::lock_guard<std::mutex> lock(mu_);
   if (out_of_service()) return OutOfServiceErrorLocked();
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return s;
   const bool over_capacity = charge > capacity_;
   const bool store = !too_big && !over_capacity && !Expired(expiry_micros, now);
   std::uint64_t expired = 0;
@@ -533,6 +573,7 @@ absl::Status PersistentStore::PutBatch(std::span<const BatchEntry> entries) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (out_of_service()) return OutOfServiceErrorLocked();
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return s;
   // The first state of every key this batch touches, to undo on failure.
   absl::flat_hash_map<std::string, std::optional<IndexEntry>> undo;
   auto save = [&](std::string_view key) {
@@ -602,6 +643,7 @@ absl::Status PersistentStore::PutBatch(std::span<const BatchEntry> entries) {
 absl::Status PersistentStore::Erase(std::string_view key) {
   std::lock_guard<std::mutex> lock(mu_);
   if (out_of_service()) return OutOfServiceErrorLocked();
+  if (absl::Status indexed = EnsureIndexedLocked(); !indexed.ok()) return indexed;
   rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), rocksdb::Slice(key.data(), key.size()));
   if (!s.ok()) {
     return WriteFailedLocked(FromRocksDB(
@@ -619,16 +661,9 @@ absl::Status PersistentStore::SetCapacity(std::uint64_t bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   capacity_ = bytes;
   if (out_of_service()) return OutOfServiceErrorLocked();
-  std::uint64_t expired = 0;
-  const std::vector<std::string> victims = PickVictimsLocked(0, {}, 0, NowMicros(), &expired);
-  if (victims.empty()) return absl::OkStatus();
-  rocksdb::WriteBatch batch;
-  for (const std::string& v : victims) batch.Delete(v).PermitUncheckedError();
-  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
-  if (!s.ok()) return WriteFailedLocked(FromRocksDB(s, options_.directory, "eviction failed"));
-  for (const std::string& v : victims) IndexEraseLocked(v);
-  evictions_ += victims.size() - expired;
-  expired_removed_.fetch_add(expired, std::memory_order_relaxed);
+  if (charged_bytes_ <= capacity_) return absl::OkStatus();  // nothing to evict
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return s;
+  if (absl::Status s = EvictOverCapacityLocked(); !s.ok()) return WriteFailedLocked(s);
   return absl::OkStatus();
 }
 
@@ -642,7 +677,7 @@ PersistentStoreStats PersistentStore::Stats() const {
   PersistentStoreStats out;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    out.entries = index_.size();
+    out.entries = indexed_ ? index_.size() : unindexed_entries_;
     out.charged_bytes = charged_bytes_;
     out.capacity_bytes = capacity_;
     out.puts = puts_;

@@ -1,10 +1,13 @@
 #include "cache/internal/persistent_store.h"
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -153,6 +156,59 @@ TEST_F(PersistentStoreTest, ReopenWithSmallerCapacityEvicts) {
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->Stats().entries, 4u);
   EXPECT_EQ(store->Stats().evictions, 6u);
+}
+
+// Open counts without indexing; each kind of first write builds the index
+// from the records on disk, and the byte bound and eviction order hold as if
+// it had been built at Open.
+TEST_F(PersistentStoreTest, TheFirstWriteAfterOpenIndexesWhatOpenCounted) {
+  const std::uint64_t one = PersistentStore::RecordCharge(2, 100);
+  const std::string v(100, 'v');
+  {
+    auto store = OpenOrDie(Options(3 * one));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Put("k1", v).ok());                         // never expires
+    ASSERT_TRUE(store->Put("k2", v, now_ + absl::Hours(1)).ok());  // expires first
+    ASSERT_TRUE(store->Put("k3", v, now_ + absl::Hours(2)).ok());
+  }
+  using Write = std::function<absl::Status(PersistentStore&)>;
+  const std::vector<std::pair<std::string, Write>> first_writes = {
+      {"Put", [&](PersistentStore& s) { return s.Put("k4", v); }},
+      {"PutBatch",
+       [&](PersistentStore& s) {
+         const PersistentStore::BatchEntry e{"k4", v};
+         return s.PutBatch(std::span<const PersistentStore::BatchEntry>(&e, 1));
+       }},
+      {"SetCapacity", [&](PersistentStore& s) { return s.SetCapacity(2 * one); }},
+  };
+  for (const auto& [name, write] : first_writes) {
+    SCOPED_TRACE(name);
+    // A copy of the closed store, so that each case starts from it.
+    const std::string copy = dir_.Sub("copy-" + name);
+    std::filesystem::copy(dir_.Sub("l3"), copy, std::filesystem::copy_options::recursive);
+    PersistentStoreOptions o = Options(3 * one);
+    o.directory = copy;
+    auto store = OpenOrDie(o);
+    ASSERT_NE(store, nullptr);
+    PersistentStoreStats st = store->Stats();
+    EXPECT_EQ(st.entries, 3u);
+    EXPECT_EQ(st.charged_bytes, 3 * one);
+    ASSERT_TRUE(write(*store).ok());
+    st = store->Stats();
+    EXPECT_EQ(st.evictions, 1u);
+    EXPECT_EQ(st.charged_bytes, (name == "SetCapacity" ? 2 : 3) * one);
+    EXPECT_EQ(st.entries, name == "SetCapacity" ? 2u : 3u);
+    EXPECT_THAT(*store->Get("k2"), std::nullopt);  // the earliest expiry went
+    EXPECT_THAT(*store->Get("k1"), Optional(v));
+    EXPECT_THAT(*store->Get("k3"), Optional(v));
+  }
+  // Erase of a record written by an earlier process: counted out.
+  auto store = OpenOrDie(Options(3 * one));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Erase("k1").ok());
+  EXPECT_EQ(store->Stats().entries, 2u);
+  EXPECT_EQ(store->Stats().charged_bytes, 2 * one);
+  EXPECT_THAT(*store->Get("k1"), std::nullopt);
 }
 
 TEST_F(PersistentStoreTest, OversizedEntryRejectedAndOldValueNotServed) {
