@@ -2,16 +2,15 @@
 //
 // Design:
 //   * Two phases: the walk collects every FileEntry; then ParallelFor splits
-//     the entries over the executor. The walk itself is parallel: one
-//     WalkTree call per directory, as an executor task, which lists and
-//     stats that directory's entries and hands its subdirectories back
-//     (WalkOptions::descend) to be walked by tasks of their own. Each
-//     directory's results live in its own WalkPart (no sharing, no lock);
-//     after the join the parts are concatenated depth-first in walk order,
-//     so the file list and the WalkReport are those of the sequential walk
-//     (the baseline still uses the sequential walk). Each leaf aggregates into a local Report and merges it into
-//     the shared one under `mu` once, so the lock is taken once per leaf,
-//     not per file.
+//     the entries over the executor. The walk itself is shared between
+//     threads (runtime/internal/parallel_walk.h) and yields the sequential
+//     walk's list and report: a task per directory on the executor, or, on
+//     two CPUs or fewer when the cache opener has a store to read, this
+//     thread's sequential walk, which the opener joins once the cache is
+//     open (the baseline uses the sequential walk alone). Each leaf of the
+//     ParallelFor aggregates into a local Report and merges it into the
+//     shared one under `mu` once, so the lock is taken once per leaf, not
+//     per file.
 //   * A FileAnalyzer is not thread-safe: each worker (and the calling thread,
 //     which helps in ParallelFor) uses its own thread_local instance.
 //   * The cache (and its L3, a RocksDB open plus a scan of its records) is
@@ -19,7 +18,8 @@
 //   * Bulk L3 read: when the cache holds nothing in memory (L1 and L2 empty:
 //     the first run in this process), every hit can only come from L3, so
 //     the helper thread also reads all L3 entries under the root's path
-//     (NamedCache::ScanL3, one RocksDB iterator) into a hash map, and each
+//     (NamedCache::ScanL3, one RocksDB iterator) into a compact map
+//     (runtime_internal::PreloadedResults), and each
 //     file is looked up there instead of with a TieredCache::Get (an L1 and
 //     an L2 miss, a stripe lock, a RocksDB point read and a copy into L1 per
 //     file). Since the scan saw all of L3 under the prefix, a key it did not
@@ -47,7 +47,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,9 +59,9 @@
 #include "absl/time/clock.h"
 #include "runtime/analyze/file_analyzer.h"
 #include "runtime/analyze/language.h"
+#include "runtime/internal/parallel_walk.h"
 #include "runtime/internal/preloaded_results.h"
 #include "sched/parallel_for.h"
-#include "sched/task_group.h"
 
 namespace adaptrt {
 
@@ -194,180 +193,6 @@ cache::TierStats Delta(const cache::TierStats& a, const cache::TierStats& b) {
   return s;
 }
 
-// One directory's share of a parallel walk: its own files (not those of its
-// subdirectories), its WalkReport, and one part per subdirectory, in the
-// order the sequential walk visits them.
-struct WalkPart {
-  std::string directory;
-  std::vector<analyze::FileEntry> files;
-  analyze::WalkReport report;
-  std::vector<std::unique_ptr<WalkPart>> children;
-};
-
-// Walks part->directory without descending; its subdirectories become
-// children. Returns WalkTree's status (a bad root).
-absl::Status WalkOneDirectory(WalkPart* part) {
-  analyze::WalkOptions wo;
-  wo.descend = [part](const std::string& directory) {
-    part->children.push_back(std::make_unique<WalkPart>());
-    part->children.back()->directory = directory;
-    return false;
-  };
-  return analyze::WalkTree(
-      part->directory, wo,
-      [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); },
-      &part->report);
-}
-
-void SpawnChildren(sched::TaskGroup& group, WalkPart* part);
-
-// part->directory, listed by its parent, could not be walked (`s`: gone or
-// unreadable now): its report counts it as the sequential walk does.
-void RecordUnwalkable(WalkPart* part, const absl::Status& s) {
-  const analyze::WalkProblem problem = s.code() == absl::StatusCode::kNotFound
-                                           ? analyze::WalkProblem::kVanished
-                                           : analyze::WalkProblem::kUnreadableDirectory;
-  part->files.clear();
-  part->report = analyze::WalkReport();
-  part->report.directories = 1;
-  ++part->report.problems[static_cast<int>(problem)];
-  part->report.examples.push_back({part->directory, problem, std::string(s.message())});
-  part->children.clear();
-}
-
-void WalkSubdirectory(sched::TaskGroup& group, WalkPart* part) {
-  absl::Status s = WalkOneDirectory(part);
-  if (!s.ok()) {
-    RecordUnwalkable(part, s);
-    return;
-  }
-  SpawnChildren(group, part);
-}
-
-void SpawnChildren(sched::TaskGroup& group, WalkPart* part) {
-  for (auto& child : part->children) {
-    WalkPart* c = child.get();
-    group.Run([&group, c] { WalkSubdirectory(group, c); });
-  }
-}
-
-std::size_t CountFiles(const WalkPart& part) {
-  std::size_t n = part.files.size();
-  for (const auto& child : part.children) n += CountFiles(*child);
-  return n;
-}
-
-// Appends `part` and its subtree in the sequential walk's order.
-void Flatten(WalkPart& part, std::vector<analyze::FileEntry>* entries,
-             analyze::WalkReport* report, std::size_t max_examples) {
-  std::move(part.files.begin(), part.files.end(), std::back_inserter(*entries));
-  report->Add(part.report, max_examples);
-  for (auto& child : part.children) Flatten(*child, entries, report, max_examples);
-}
-
-absl::Status ParallelWalk(sched::Executor& executor, const std::string& root,
-                          std::vector<analyze::FileEntry>* entries,
-                          analyze::WalkReport* report) {
-  WalkPart top;
-  top.directory = root;
-  if (absl::Status s = WalkOneDirectory(&top); !s.ok()) return s;
-  {
-    sched::TaskGroup group(executor);
-    SpawnChildren(group, &top);
-    group.Wait();
-  }
-  *report = analyze::WalkReport();
-  entries->reserve(entries->size() + CountFiles(top));
-  Flatten(top, entries, report, analyze::WalkOptions().max_examples);
-  return absl::OkStatus();
-}
-
-// The sequential walk, which one more thread may join part-way: on two CPUs
-// or fewer, the cache opener joins once the cache is open (see RunAnalysis).
-// The caller lists the root, then walks the root's subdirectories in order,
-// claiming each from the front, appending straight to `entries`; the helper
-// claims from the back, each subtree into a part of its own. A subtree is
-// walked by one thread, sequentially. Since the caller's claims are the
-// first ones in order and the helper's the last ones, the caller's entries
-// followed by the helper's parts, in order, are the sequential walk's list,
-// and the report adds up the same way (examples in walk order).
-// Thread-safety: Walk on one thread, Help on one other; claims under mu_.
-// Finish after both returned, ordered by the caller (a join).
-class JoinableWalk {
- public:
-  JoinableWalk(const std::string& root, std::vector<analyze::FileEntry>* entries)
-      : entries_(entries) {
-    top_.directory = root;
-  }
-
-  // The caller's share. Returns the status of listing the root (a bad root).
-  absl::Status Walk() {
-    absl::Status listed = WalkOneDirectory(&top_);
-    std::move(top_.files.begin(), top_.files.end(), std::back_inserter(*entries_));
-    report_ = top_.report;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!listed.ok()) top_.children.clear();
-      back_ = top_.children.size();
-    }
-    const std::size_t max_examples = analyze::WalkOptions().max_examples;
-    for (;;) {
-      WalkPart* part;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (front_ == back_) break;
-        part = top_.children[front_++].get();
-      }
-      absl::Status s = analyze::WalkTree(
-          part->directory, analyze::WalkOptions(),
-          [this](analyze::FileEntry&& e) { entries_->push_back(std::move(e)); },
-          &part->report);
-      if (!s.ok()) RecordUnwalkable(part, s);
-      report_.Add(part->report, max_examples);
-    }
-    return listed;
-  }
-
-  // The helper's share: nothing once the caller claimed every subdirectory
-  // (or has not listed the root yet).
-  void Help() {
-    for (;;) {
-      WalkPart* part;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (front_ == back_) return;
-        part = top_.children[--back_].get();
-      }
-      absl::Status s = analyze::WalkTree(
-          part->directory, analyze::WalkOptions(),
-          [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); },
-          &part->report);
-      if (!s.ok()) RecordUnwalkable(part, s);
-    }
-  }
-
-  // Appends the helper's parts to `entries` and sets the walk's report.
-  void Finish(analyze::WalkReport* report) {
-    const std::size_t max_examples = analyze::WalkOptions().max_examples;
-    // Every claim is made: top_.children[back_, end) are the helper's.
-    for (std::size_t i = back_; i < top_.children.size(); ++i) {
-      WalkPart& part = *top_.children[i];
-      std::move(part.files.begin(), part.files.end(), std::back_inserter(*entries_));
-      report_.Add(part.report, max_examples);
-    }
-    *report = std::move(report_);
-  }
-
- private:
-  std::vector<analyze::FileEntry>* const entries_;
-  WalkPart top_;
-  analyze::WalkReport report_;  // the caller's share, then the whole walk's
-  std::mutex mu_;
-  // Unclaimed subdirectories: top_.children[front_, back_).
-  std::size_t front_ = 0;
-  std::size_t back_ = 0;
-};
-
 analyze::FileAnalyzer& ThreadAnalyzer() {
   thread_local analyze::FileAnalyzer analyzer;
   return analyzer;
@@ -403,7 +228,7 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
   // The sequential walk appends: reserving room for a large tree touches no
   // page, while growing by doubling touches and copies each one again.
   if (rt == nullptr || walk_with_opener) entries.reserve(kWalkReservedEntries);
-  JoinableWalk joinable(root, &entries);
+  runtime_internal::JoinableWalk joinable(root, &entries);
   double helped_until = 0;  // when the opener's share of the walk ended
   std::thread opener;
   if (rt != nullptr && options.use_cache) {
@@ -428,7 +253,7 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
   if (walk_with_opener) {
     walked = joinable.Walk();
   } else if (rt != nullptr) {
-    walked = ParallelWalk(rt->executor(), root, &entries, &out.walk);
+    walked = runtime_internal::ParallelWalk(rt->executor(), root, &entries, &out.walk);
   } else {
     walked = analyze::WalkTree(
         root, analyze::WalkOptions(),
