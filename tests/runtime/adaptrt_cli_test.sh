@@ -35,9 +35,13 @@ field "$T/run1.json" "0 < j['performance']['walk_seconds'] <= j['performance']['
 topo=$(ls "$XDG_CACHE_HOME"/adaptrt/topology/topology-*.xml 2> /dev/null)
 [ "$(echo "$topo" | grep -c .)" = "1" ] || fail "topology export: '$topo'"
 printf 'not xml' > "$topo"
-"$ADAPTRT" analyze --json --no-cache "$T/tree" > "$T/topo.json" 2> "$T/topo.err" || fail "analyze with a damaged topology export: $(cat "$T/topo.err")"
+"$ADAPTRT" analyze --json "$T/tree" > "$T/topo.json" 2> "$T/topo.err" || fail "analyze with a damaged topology export: $(cat "$T/topo.err")"
 [ "$(field "$T/topo.json" "j['total']['code']")" = "6" ] || fail "counts with a damaged topology export"
 [ -e "$topo" ] && fail "damaged topology export kept"
+
+# --no-cache writes nothing under the cache directory.
+XDG_CACHE_HOME="$T/untouched" "$ADAPTRT" analyze --json --no-cache "$T/tree" > "$T/untouched.json" || fail "--no-cache in a fresh cache home"
+[ -e "$T/untouched" ] && fail "--no-cache wrote under the cache directory: $(find "$T/untouched")"
 
 # Second run: every file from L3 (a new process: L1/L2 are empty).
 "$ADAPTRT" analyze --json "$T/tree" > "$T/run2.json" || fail "second analyze"
