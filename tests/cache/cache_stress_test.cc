@@ -16,15 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "cache/cache.h"
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 
 namespace adaptrt::cache {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kScale = 1;
-#else
-constexpr int kScale = 4;
-#endif
+constexpr int kScale = adaptrt::testing::SanitizerScaled(4, 1);
 
 constexpr int kThreads = 4;
 

@@ -16,6 +16,7 @@
 
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 #include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache {
@@ -34,16 +35,10 @@ StringCache::Options Options(const testing::ScopedTempDir& dir) {
 }
 
 TEST(TieredCacheBatchConcurrencyTest, L3AgreesWithMemoryAfterRacingWrites) {
-#if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "RocksDB is not TSan-instrumented; runs in the normal and asan builds";
-#endif
+  if (testing::kUnderThreadSanitizer) GTEST_SKIP() << testing::kRocksDbNotUnderTsan;
   testing::ScopedTempDir dir;
   constexpr int kKeys = 48, kThreads = 4;
-#if defined(__SANITIZE_ADDRESS__)
-  constexpr int kRounds = 60;
-#else
-  constexpr int kRounds = 200;
-#endif
+  constexpr int kRounds = testing::SanitizerScaled(200, 60);
   std::map<std::string, std::optional<std::string>> in_memory;
   {
     auto created = StringCache::Create(Options(dir));

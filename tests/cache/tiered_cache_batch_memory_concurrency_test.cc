@@ -38,17 +38,14 @@
 #include "absl/strings/str_cat.h"
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 
 namespace adaptrt::cache {
 namespace {
 
 using StringCache = TieredCache<std::string, std::string>;
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kRounds = 400;
-#else
-constexpr int kRounds = 3000;
-#endif
+constexpr int kRounds = adaptrt::testing::SanitizerScaled(3000, 400);
 constexpr int kThreads = 4;
 constexpr int kKeys = 48;
 constexpr int kBatch = 8;

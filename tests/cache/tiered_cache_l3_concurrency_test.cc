@@ -11,15 +11,14 @@
 #include "absl/strings/str_cat.h"
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 #include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache {
 namespace {
 
 TEST(TieredCacheL3ConcurrencyTest, WriteThroughUnderConcurrency) {
-#if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "RocksDB is not TSan-instrumented; runs in the normal and asan builds";
-#endif
+  if (testing::kUnderThreadSanitizer) GTEST_SKIP() << testing::kRocksDbNotUnderTsan;
   using C = TieredCache<std::string, std::string>;
   testing::ScopedTempDir dir;
   C::Options o;

@@ -18,15 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 
 namespace adaptrt::cache {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kOpsPerWriter = 6000;
-#else
-constexpr int kOpsPerWriter = 60000;
-#endif
+constexpr int kOpsPerWriter = adaptrt::testing::SanitizerScaled(60000, 6000);
 constexpr int kWriters = 2;
 constexpr int kKeysPerWriter = 300;
 constexpr std::size_t kL1Big = 20000, kL1Small = 8000, kL2Big = 16000, kL2Small = 6000;

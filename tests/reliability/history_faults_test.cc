@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/reliability_util.h"
+#include "tests/util/sanitizer.h"
 #include "tests/util/temp_dir.h"
 #include "tuning/history.h"
 
@@ -73,11 +74,7 @@ std::size_t TemporaryFiles(const std::string& path) {
 TEST(HistoryFaultTest, SigkillDuringSaveNeverLeavesAnUnloadableFile) {
   ScopedTempDir dir("history_kill");
   const std::string path = dir.Sub("history.tsv");
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  constexpr int kRounds = 10;
-#else
-  constexpr int kRounds = 25;
-#endif
+  constexpr int kRounds = adaptrt::testing::SanitizerScaled(25, 10);
   std::mt19937 rng(7);
   std::size_t loaded_records = 0, orphans_seen = 0;
   for (int round = 0; round < kRounds; ++round) {

@@ -29,6 +29,7 @@
 #include "cache/tiered_cache.h"
 #include "gtest/gtest.h"
 #include "tests/reliability/reliability_util.h"
+#include "tests/util/sanitizer.h"
 #include "tests/util/temp_dir.h"
 
 namespace adaptrt::testing {
@@ -104,11 +105,7 @@ Progress MapProgress(const std::string& file, bool create) {
 }
 
 TEST(L3KillTest, ReopenAfterSigkillFindsEveryAckedValue) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  constexpr int kRounds = 6;
-#else
-  constexpr int kRounds = 12;
-#endif
+  constexpr int kRounds = adaptrt::testing::SanitizerScaled(12, 6);
   ScopedTempDir dir("l3_kill");
   const std::string db = dir.Sub("l3");
   const std::string progress_file = dir.Sub("progress");

@@ -12,15 +12,12 @@
 #include "gtest/gtest.h"
 #include "sched/executor.h"
 #include "sched/task_group.h"
+#include "tests/util/sanitizer.h"
 
 namespace adaptrt::sched {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kTasks = 100'000;  // scaled down under sanitizers
-#else
-constexpr int kTasks = 1'000'000;
-#endif
+constexpr int kTasks = adaptrt::testing::SanitizerScaled(1'000'000, 100'000);
 constexpr int kSubmitters = 3;
 
 TEST(ResizeStressTest, EveryTaskRunsExactlyOnce) {

@@ -11,15 +11,12 @@
 #include "gtest/gtest.h"
 #include "sched/executor.h"
 #include "sched/parallel_for.h"
+#include "tests/util/sanitizer.h"
 
 namespace adaptrt::sched {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kFibN = 18;
-#else
-constexpr int kFibN = 25;
-#endif
+constexpr int kFibN = adaptrt::testing::SanitizerScaled(25, 18);
 
 std::unique_ptr<Executor> MakeExecutor(int workers) {
   Options o;

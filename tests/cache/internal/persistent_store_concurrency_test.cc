@@ -11,15 +11,14 @@
 #include "absl/strings/str_format.h"
 #include "cache/internal/persistent_store.h"
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 #include "tests/util/temp_dir.h"
 
 namespace adaptrt::cache_internal {
 namespace {
 
 TEST(PersistentStoreConcurrencyTest, WritersReadersAndEviction) {
-#if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "RocksDB is not TSan-instrumented; runs in the normal and asan builds";
-#endif
+  if (testing::kUnderThreadSanitizer) GTEST_SKIP() << testing::kRocksDbNotUnderTsan;
   testing::ScopedTempDir dir;
   PersistentStoreOptions o;
   o.directory = dir.Sub("l3");

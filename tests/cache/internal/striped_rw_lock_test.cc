@@ -15,15 +15,12 @@
 #include "cache/internal/thread_stripe.h"
 #include "cache/policy/policy.h"
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 
 namespace adaptrt::cache_internal {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
+constexpr int kScale = adaptrt::testing::SanitizerScaled(1, 10);
 
 TEST(ThreadStripeTest, ProbeIsStablePerThreadAndRehashMovesIt) {
   const std::uint32_t p = ThreadProbe();

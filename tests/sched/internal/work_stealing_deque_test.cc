@@ -8,15 +8,12 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/util/sanitizer.h"
 
 namespace adaptrt::sched_internal {
 namespace {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-constexpr int kScale = 10;
-#else
-constexpr int kScale = 1;
-#endif
+constexpr int kScale = adaptrt::testing::SanitizerScaled(1, 10);
 
 // Tasks are identified by their address in a vector of nodes.
 std::vector<TaskNode> MakeNodes(size_t n) { return std::vector<TaskNode>(n); }
