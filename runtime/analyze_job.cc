@@ -209,7 +209,8 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
                                           const AnalyzeOptions& options) {
   AnalyzeResult out;
   const absl::Time start = absl::Now();
-  // Open the cache (L3: RocksDB open + index scan) while the tree is walked.
+  // Open the cache (L3: RocksDB open + validating scan) while the tree is
+  // walked.
   absl::StatusOr<FileCache*> opened = absl::UnavailableError("not opened");
   Preloaded preloaded;
   // The cache opener is one thread; the walk spreads over the executor. On
@@ -243,8 +244,7 @@ absl::StatusOr<AnalyzeResult> RunAnalysis(Runtime* rt, const std::string& root,
       opened = rt->GetOrCreateCache<std::string, CachedFile>(kCacheName, co);
       if (opened.ok() && options.persistent) PreloadFromL3(**opened, root, &preloaded);
       out.cache_open_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-      if (walk_with_opener) {
-        joinable.Help();
+      if (walk_with_opener && joinable.Help() > 0) {
         helped_until = absl::ToDoubleSeconds(absl::Now() - start);
       }
     });

@@ -48,7 +48,7 @@ struct AnalyzeResult {
   analyze::WalkReport walk;
   double walk_seconds = 0;   // from the start until the walk ended
   // How long opening the cache took, on its own thread beside the walk
-  // (L3: the RocksDB open, the index scan and the bulk read); counting
+  // (L3: the RocksDB open, the validating scan and the bulk read); counting
   // starts when both are done, at max(walk_seconds, cache_open_seconds).
   double cache_open_seconds = 0;
   double wall_seconds = 0;   // start to end: walk, cache open, counting

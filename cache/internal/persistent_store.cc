@@ -1,11 +1,18 @@
 // persistent_store.cc: the RocksDB-backed L3 store.
 //
 // Invariants (under mu_):
-//   - index_ holds exactly the keys of the valid records in the database
-//     (after Open's scan removed corrupt and expired ones; records that expire
-//     later stay indexed until removed), and order_ holds one
-//     (expiry-or-max, seq, key) tuple per index_ entry with the same values.
-//   - charged_bytes_ == sum of index_[k].charge <= capacity_.
+//   - Until the first write (indexed_ false): index_ and order_ are empty,
+//     unindexed_entries_ is the number of valid records in the database and
+//     charged_bytes_ their charge (Open's scan removed corrupt and expired
+//     ones; a record removed since, by RemoveIfStillBad, was subtracted).
+//     Every write first builds the index (EnsureIndexedLocked), so the
+//     database holds then exactly what those counters describe.
+//   - Once indexed_: index_ holds exactly the keys of the valid records in
+//     the database (records that expire later stay indexed until removed),
+//     and order_ holds one (expiry-or-max, seq, key) tuple per index_ entry
+//     with the same values; charged_bytes_ == sum of index_[k].charge.
+//   - charged_bytes_ <= capacity_ (Open indexes and evicts when the data on
+//     disk exceed it).
 //   - Every mutation of the database (Put, PutBatch, Erase, eviction, purge)
 //     happens under mu_ as one atomic WriteBatch, and the index describes a
 //     write only once it succeeded: Put changes the index after the write;
@@ -332,8 +339,7 @@ absl::Status PersistentStore::EnsureIndexedLocked() {
     order_.clear();
     unindexed_entries_ = entries;
     charged_bytes_ = charged;
-    return absl::UnavailableError(
-        absl::StrCat(s.message(), " (building the L3 index for the first write)"));
+    return absl::Status(s.code(), absl::StrCat(s.message(), " (building the L3 index)"));
   }
   indexed_ = true;
   return absl::OkStatus();
@@ -503,12 +509,18 @@ void PersistentStore::RemoveIfStillBad(std::string_view key) {
   absl::StatusOr<L3Record> rec = DecodeL3Record(key, value);
   const bool corrupt = !rec.ok();
   if (!corrupt && !Expired(rec->expiry_micros, NowMicros())) return;
-  if (!EnsureIndexedLocked().ok()) return;  // left for a later Get or Open
   if (!db_->Delete(rocksdb::WriteOptions(), k).ok()) {
     io_errors_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  IndexEraseLocked(key);
+  if (indexed_) {
+    IndexEraseLocked(key);
+  } else {
+    // Counted by Open's scan (it was valid then; nothing wrote it since, or
+    // the index would be built): counted out without building the index.
+    unindexed_entries_ -= std::min<std::uint64_t>(unindexed_entries_, 1);
+    charged_bytes_ -= std::min<std::uint64_t>(charged_bytes_, key.size() + value.size());
+  }
   (corrupt ? corrupt_records_ : expired_removed_).fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -523,7 +535,8 @@ absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
 
   std::lock_guard<std::mutex> lock(mu_);
   if (out_of_service()) return OutOfServiceErrorLocked();
-  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return s;
+  // A write that cannot be made leaves L3 with the key's older value.
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return WriteFailedLocked(s);
   const bool over_capacity = charge > capacity_;
   const bool store = !too_big && !over_capacity && !Expired(expiry_micros, now);
   std::uint64_t expired = 0;
@@ -571,9 +584,10 @@ absl::Status PersistentStore::PutBatch(std::span<const BatchEntry> entries) {
       EncodeL3Record(e.key, e.value, ExpiryMicros(e.expiry), &records[i]);
     }
   }
+  if (entries.empty()) return absl::OkStatus();
   std::lock_guard<std::mutex> lock(mu_);
   if (out_of_service()) return OutOfServiceErrorLocked();
-  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return s;
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return WriteFailedLocked(s);
   // The first state of every key this batch touches, to undo on failure.
   absl::flat_hash_map<std::string, std::optional<IndexEntry>> undo;
   auto save = [&](std::string_view key) {
@@ -643,7 +657,9 @@ absl::Status PersistentStore::PutBatch(std::span<const BatchEntry> entries) {
 absl::Status PersistentStore::Erase(std::string_view key) {
   std::lock_guard<std::mutex> lock(mu_);
   if (out_of_service()) return OutOfServiceErrorLocked();
-  if (absl::Status indexed = EnsureIndexedLocked(); !indexed.ok()) return indexed;
+  if (absl::Status indexed = EnsureIndexedLocked(); !indexed.ok()) {
+    return WriteFailedLocked(indexed);
+  }
   rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), rocksdb::Slice(key.data(), key.size()));
   if (!s.ok()) {
     return WriteFailedLocked(FromRocksDB(
@@ -662,7 +678,7 @@ absl::Status PersistentStore::SetCapacity(std::uint64_t bytes) {
   capacity_ = bytes;
   if (out_of_service()) return OutOfServiceErrorLocked();
   if (charged_bytes_ <= capacity_) return absl::OkStatus();  // nothing to evict
-  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return s;
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return WriteFailedLocked(s);
   if (absl::Status s = EvictOverCapacityLocked(); !s.ok()) return WriteFailedLocked(s);
   return absl::OkStatus();
 }

@@ -11,10 +11,13 @@
 // charge, expiry) and charges each record key.size() + record.size(). Open
 // scans every record once (validating it, dropping expired and corrupt
 // ones, counting entries and bytes); the index is built by a second scan at
-// the first write (Put, PutBatch, Erase, a SetCapacity that must evict, a
-// Get that removes a bad record), or at Open when the data exceed the
-// capacity. A store that is only read never builds it: a warm `adaptrt
-// analyze` saves ~10 ms and ~1.5 MB for 9k records (docs/analyze.md). When a Put would exceed `capacity_bytes`, the
+// the first write (Put, a non-empty PutBatch, Erase, a SetCapacity that must
+// evict), or at Open when the data exceed the capacity. A store that is only
+// read never builds it (a Get that removes a bad record counts it out
+// without the index): a warm `adaptrt analyze` saves ~10 ms and ~1.5 MB for
+// 9k records (docs/analyze.md). A first write whose index scan fails (a
+// read error, or a failed removal of the records found bad) is a failed
+// write: the store goes out of service, as below. When a Put would exceed `capacity_bytes`, the
 // records that expire first are evicted (never-expiring records last, ties
 // oldest written first) until it fits. The bound is on the logical data, not
 // on RocksDB's files: SST files, the WAL and obsolete versions awaiting

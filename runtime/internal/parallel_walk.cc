@@ -2,8 +2,15 @@
 
 #include "runtime/internal/parallel_walk.h"
 
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
 #include <iterator>
+#include <string_view>
 #include <utility>
+
+#include "absl/functional/function_ref.h"
+#include "absl/strings/str_cat.h"
 
 #include "sched/task_group.h"
 
@@ -13,8 +20,7 @@ namespace {
 
 // Walks part->directory without descending; its subdirectories become
 // children. Returns WalkTree's status (a bad root).
-absl::Status WalkOneDirectory(WalkPart* part,
-                              const analyze::WalkOptions& options = analyze::WalkOptions()) {
+absl::Status WalkOneDirectory(WalkPart* part, const analyze::WalkOptions& options) {
   analyze::WalkOptions wo = options;
   wo.descend = [part](const std::string& directory) {
     part->children.push_back(std::make_unique<WalkPart>());
@@ -27,35 +33,58 @@ absl::Status WalkOneDirectory(WalkPart* part,
       &part->report);
 }
 
-void SpawnChildren(sched::TaskGroup& group, WalkPart* part);
+void SpawnChildren(sched::TaskGroup& group, WalkPart* part, const analyze::WalkOptions& options);
 
-// part->directory, listed by its parent, could not be walked (`s`: gone or
-// unreadable now): its report counts it as the sequential walk does.
+// part->directory, listed by its parent as a directory, could not be walked
+// (`s`: gone, unreadable, or no longer a directory): its report counts it as
+// the sequential walk does, with the same example detail (the strerror text
+// WalkTree's message ends with, after "<path>: ").
 void RecordUnwalkable(WalkPart* part, const absl::Status& s) {
   const analyze::WalkProblem problem = s.code() == absl::StatusCode::kNotFound
                                            ? analyze::WalkProblem::kVanished
                                            : analyze::WalkProblem::kUnreadableDirectory;
+  std::string_view detail(s.message().data(), s.message().size());
+  const std::string prefix = part->directory + ": ";
+  if (detail.substr(0, prefix.size()) == prefix) detail.remove_prefix(prefix.size());
   part->files.clear();
   part->report = analyze::WalkReport();
   part->report.directories = 1;
   ++part->report.problems[static_cast<int>(problem)];
-  part->report.examples.push_back({part->directory, problem, std::string(s.message())});
+  part->report.examples.push_back({part->directory, problem, std::string(detail)});
   part->children.clear();
 }
 
-void WalkSubdirectory(sched::TaskGroup& group, WalkPart* part) {
-  absl::Status s = WalkOneDirectory(part);
+// The status the sequential walk's open(2) of a listed subdirectory gives
+// when it is no longer a directory (WalkTree would take a regular file as a
+// one-file tree, and report no directory).
+absl::Status NotADirectory(const WalkPart& part) {
+  return absl::FailedPreconditionError(absl::StrCat(part.directory, ": ", std::strerror(ENOTDIR)));
+}
+
+// WalkTree of a listed subdirectory, failing as NotADirectory says.
+absl::Status WalkSubtree(const WalkPart& part, const analyze::WalkOptions& options,
+                         absl::FunctionRef<void(analyze::FileEntry&&)> on_file,
+                         analyze::WalkReport* report) {
+  absl::Status s = analyze::WalkTree(part.directory, options, on_file, report);
+  if (s.ok() && report->directories == 0) return NotADirectory(part);
+  return s;
+}
+
+void WalkSubdirectory(sched::TaskGroup& group, WalkPart* part,
+                      const analyze::WalkOptions& options) {
+  absl::Status s = WalkOneDirectory(part, options);
+  if (s.ok() && part->report.directories == 0) s = NotADirectory(*part);
   if (!s.ok()) {
     RecordUnwalkable(part, s);
     return;
   }
-  SpawnChildren(group, part);
+  SpawnChildren(group, part, options);
 }
 
-void SpawnChildren(sched::TaskGroup& group, WalkPart* part) {
+void SpawnChildren(sched::TaskGroup& group, WalkPart* part, const analyze::WalkOptions& options) {
   for (auto& child : part->children) {
     WalkPart* c = child.get();
-    group.Run([&group, c] { WalkSubdirectory(group, c); });
+    group.Run([&group, c, &options] { WalkSubdirectory(group, c, options); });
   }
 }
 
@@ -76,14 +105,14 @@ void Flatten(WalkPart& part, std::vector<analyze::FileEntry>* entries,
 }  // namespace
 
 absl::Status ParallelWalk(sched::Executor& executor, const std::string& root,
-                          std::vector<analyze::FileEntry>* entries,
-                          analyze::WalkReport* report) {
+                          std::vector<analyze::FileEntry>* entries, analyze::WalkReport* report,
+                          const analyze::WalkOptions& options) {
   WalkPart top;
   top.directory = root;
-  if (absl::Status s = WalkOneDirectory(&top); !s.ok()) return s;
+  if (absl::Status s = WalkOneDirectory(&top, options); !s.ok()) return s;
   {
     sched::TaskGroup group(executor);
-    SpawnChildren(group, &top);
+    SpawnChildren(group, &top, options);
     group.Wait();
   }
   *report = analyze::WalkReport();
@@ -115,27 +144,29 @@ absl::Status JoinableWalk::Walk() {
       if (front_ == back_) break;
       part = top_.children[front_++].get();
     }
-    absl::Status s = analyze::WalkTree(
-        part->directory, options_,
-        [this](analyze::FileEntry&& e) { entries_->push_back(std::move(e)); },
+    const std::size_t mark = entries_->size();
+    absl::Status s = WalkSubtree(
+        *part, options_, [this](analyze::FileEntry&& e) { entries_->push_back(std::move(e)); },
         &part->report);
-    if (!s.ok()) RecordUnwalkable(part, s);
+    if (!s.ok()) {
+      entries_->erase(entries_->begin() + static_cast<std::ptrdiff_t>(mark), entries_->end());
+      RecordUnwalkable(part, s);
+    }
     report_.Add(part->report, max_examples);
   }
   return listed;
 }
 
-void JoinableWalk::Help() {
-  for (;;) {
+std::size_t JoinableWalk::Help() {
+  for (std::size_t walked = 0;; ++walked) {
     WalkPart* part;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (front_ == back_) return;
+      if (front_ == back_) return walked;
       part = top_.children[--back_].get();
     }
-    absl::Status s = analyze::WalkTree(
-        part->directory, options_,
-        [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); },
+    absl::Status s = WalkSubtree(
+        *part, options_, [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); },
         &part->report);
     if (!s.ok()) RecordUnwalkable(part, s);
   }

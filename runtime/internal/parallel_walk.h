@@ -16,6 +16,9 @@
 //     so the caller's entries followed by the helper's parts are the
 //     sequential walk's list.
 //
+// Both equal the sequential walk with the default follow_directory_symlinks
+// (false); following links, cycle detection would be per subtree.
+//
 // Thread-safety: ParallelWalk runs on the calling thread and the executor's
 //                workers. JoinableWalk: Walk on one thread, Help on one
 //                other, concurrently (claims are made under a mutex);
@@ -52,9 +55,10 @@ struct WalkPart {
 };
 
 // Walks `root` on `executor` (see the header); appends to `entries`.
+// `options.descend` must be null (the walk sets its own).
 absl::Status ParallelWalk(sched::Executor& executor, const std::string& root,
-                          std::vector<analyze::FileEntry>* entries,
-                          analyze::WalkReport* report);
+                          std::vector<analyze::FileEntry>* entries, analyze::WalkReport* report,
+                          const analyze::WalkOptions& options = analyze::WalkOptions());
 
 class JoinableWalk {
  public:
@@ -70,9 +74,10 @@ class JoinableWalk {
   // The caller's share. Returns the status of listing the root (a bad root).
   absl::Status Walk();
 
-  // The helper's share: returns at once when the caller has claimed every
-  // subdirectory, or has not listed the root yet.
-  void Help();
+  // The helper's share. Returns how many subdirectories it walked: 0 at
+  // once when the caller has claimed every subdirectory, or has not listed
+  // the root yet.
+  std::size_t Help();
 
   // Appends the helper's parts to `entries` and sets the walk's report.
   void Finish(analyze::WalkReport* report);

@@ -28,11 +28,12 @@ PreloadedResults::PreloadedResults(std::size_t max_entries, std::size_t max_key_
 }
 
 bool PreloadedResults::Add(std::string_view key, const analyze::FileResult& result) {
+  if (map_.contains(key)) return true;  // the first result stays
   if (arena_ == nullptr || map_.size() >= max_entries_ ||
       key.size() > arena_bytes_ - arena_used_) {
     return false;
   }
-  if (!FitsU32(result.counts.blank) || !FitsU32(result.counts.comment) ||
+  if (result.error != 0 || !FitsU32(result.counts.blank) || !FitsU32(result.counts.comment) ||
       !FitsU32(result.counts.code)) {
     return false;
   }
@@ -45,9 +46,8 @@ bool PreloadedResults::Add(std::string_view key, const analyze::FileResult& resu
                       static_cast<std::uint32_t>(result.counts.code),
                       static_cast<std::uint8_t>(result.kind),
                       static_cast<std::uint8_t>(result.skip_reason)};
-  if (map_.try_emplace(std::string_view(stored, key.size()), value).second) {
-    arena_used_ += key.size();
-  }
+  map_.emplace(std::string_view(stored, key.size()), value);
+  arena_used_ += key.size();
   return true;
 }
 

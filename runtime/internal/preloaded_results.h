@@ -46,9 +46,11 @@ class PreloadedResults {
   PreloadedResults(const PreloadedResults&) = delete;
   PreloadedResults& operator=(const PreloadedResults&) = delete;
 
-  // Maps `key` to `result`; a key added twice keeps its first result.
-  // Returns false, adding nothing, when the entry or key-byte limit would be
-  // exceeded or a count does not fit 32 bits (blank, comment, code).
+  // Maps `key` to `result`; a key added twice keeps its first result (and
+  // the second Add returns true). Returns false, adding nothing, when the
+  // entry or key-byte limit would be exceeded, a count does not fit 32 bits
+  // (blank, comment, code) or the result carries an errno (a transient
+  // result, which the analyze job never caches).
   bool Add(std::string_view key, const analyze::FileResult& result);
 
   // The result added under `key`, or nullopt.

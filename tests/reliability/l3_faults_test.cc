@@ -191,6 +191,41 @@ TEST(L3FaultTest, StoreOutOfServiceAfterFailedWrite) {
   EXPECT_EQ((*reopened)->Stats().entries, 0u);
 }
 
+// The first write after Open builds the store's index with one more scan,
+// which also removes the records found expired since Open. When that
+// removal cannot be written, the write the caller asked for was not made
+// either: the store must go out of service, not keep serving the key's
+// older value.
+TEST(L3FaultTest, AFailedIndexBuildAtTheFirstWriteTakesTheStoreOutOfService) {
+  ScopedTempDir dir("l3_lazy_index");
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  cache_internal::PersistentStoreOptions so;
+  so.directory = dir.Sub("l3");
+  so.clock = [&now] { return now; };
+  {
+    auto store = cache_internal::PersistentStore::Open(so);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Put("a", "1").ok());
+    ASSERT_TRUE((*store)->Put("short-lived", "x", now + absl::Hours(1)).ok());
+  }
+  auto fault_fs = std::make_shared<FaultFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = FaultFileSystem::MakeEnv(fault_fs);
+  so.env = env.get();
+  auto store = cache_internal::PersistentStore::Open(so);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->Stats().entries, 2u);
+  now += absl::Hours(2);  // "short-lived" expires: the index scan removes it
+  fault_fs->FailWritesNow();
+  const absl::Status failed = (*store)->Put("a", "2");
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  fault_fs->Heal();
+  EXPECT_TRUE((*store)->out_of_service());
+  auto got = (*store)->Get("a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value()) << "the stale \"1\" must not be served";
+  EXPECT_EQ((*store)->Erase("a").code(), absl::StatusCode::kFailedPrecondition);
+}
+
 // ---------------------------------------------------------------------------
 // Unwritable directory.
 

@@ -79,6 +79,7 @@ void ExpectSameWalk(const Walked& expected, const Walked& got) {
   for (std::size_t i = 0; i < a.examples.size(); ++i) {
     EXPECT_EQ(a.examples[i].path, b.examples[i].path) << "example " << i;
     EXPECT_EQ(a.examples[i].problem, b.examples[i].problem);
+    EXPECT_EQ(a.examples[i].detail, b.examples[i].detail);
   }
 }
 
@@ -155,6 +156,83 @@ TEST_F(ParallelWalkTest, JoinableWalkWithAHelperIsTheSequentialWalk) {
     EXPECT_TRUE(helper_listed.load());
     EXPECT_GT(walk.helped_parts(), 0u);
     ExpectSameWalk(sequential_, got);
+  }
+}
+
+// Subdirectories of the root change between the root's listing and their
+// walk: one vanishes, one becomes a regular file. Every walk reports them as
+// the sequential walk does (vanished; unreadable directory, ENOTDIR), with
+// the same example details, and counts no file of theirs.
+TEST_F(ParallelWalkTest, SubdirectoriesThatChangeAfterTheListingAreReportedAlike) {
+  const std::filesystem::path root = dir_.path();
+  const std::filesystem::path parked = dir_.Sub("..") + "/parked_" + std::to_string(::getpid());
+  analyze::WalkOptions options;
+  options.after_list_hook = [&](const std::string& directory) {
+    if (directory != dir_.str()) return;
+    std::filesystem::rename(root / "d105", parked.string() + "-d105");
+    std::filesystem::rename(root / "d110", parked.string() + "-d110");
+    WriteFile(root / "d110", 7);
+  };
+  auto restore = [&] {
+    std::filesystem::remove(root / "d110");
+    std::filesystem::rename(parked.string() + "-d105", root / "d105");
+    std::filesystem::rename(parked.string() + "-d110", root / "d110");
+  };
+  Walked expected;
+  ASSERT_TRUE(analyze::WalkTree(
+                  dir_.str(), options,
+                  [&](analyze::FileEntry&& e) { expected.entries.push_back(std::move(e)); },
+                  &expected.report)
+                  .ok());
+  restore();
+  ASSERT_EQ(expected.report.count(analyze::WalkProblem::kVanished), 1);
+  ASSERT_LT(expected.entries.size(), sequential_.entries.size());
+
+  {
+    Walked got;
+    JoinableWalk walk(dir_.str(), &got.entries, options);
+    ASSERT_TRUE(walk.Walk().ok());
+    walk.Finish(&got.report);
+    restore();
+    ExpectSameWalk(expected, got);
+  }
+  {
+    // The helper walks the changed subdirectories: the caller is held in its
+    // first subtree (d100) until the helper has claimed all the others.
+    Walked got;
+    std::atomic<bool> helper_returned{false};
+    const std::thread::id caller = std::this_thread::get_id();
+    const std::string first_subtree = dir_.Sub("d100");
+    analyze::WalkOptions held = options;
+    held.after_list_hook = [&](const std::string& directory) {
+      options.after_list_hook(directory);
+      if (directory == first_subtree && std::this_thread::get_id() == caller) {
+        for (int i = 0; i < 5000 && !helper_returned.load(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      }
+    };
+    JoinableWalk walk(dir_.str(), &got.entries, held);
+    std::thread helper([&] {
+      while (walk.Help() == 0) std::this_thread::yield();  // until it walked some
+      helper_returned.store(true);
+    });
+    ASSERT_TRUE(walk.Walk().ok());
+    helper.join();
+    walk.Finish(&got.report);
+    restore();
+    EXPECT_EQ(walk.helped_parts(), 23u);  // every subdirectory but d100
+    ExpectSameWalk(expected, got);
+  }
+  {
+    sched::Options o;
+    o.num_workers = 2;
+    auto executor = sched::Executor::Create(o);
+    ASSERT_TRUE(executor.ok()) << executor.status();
+    Walked got;
+    ASSERT_TRUE(ParallelWalk(**executor, dir_.str(), &got.entries, &got.report, options).ok());
+    restore();
+    ExpectSameWalk(expected, got);
   }
 }
 

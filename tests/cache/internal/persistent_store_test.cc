@@ -211,6 +211,33 @@ TEST_F(PersistentStoreTest, TheFirstWriteAfterOpenIndexesWhatOpenCounted) {
   EXPECT_THAT(*store->Get("k1"), std::nullopt);
 }
 
+// A Get that meets a record expired since Open removes it and counts it
+// out once, without building the index; the first write then finds the
+// counts it left.
+TEST_F(PersistentStoreTest, AGetRemovingAnExpiredRecordBeforeTheFirstWriteCountsItOutOnce) {
+  const std::uint64_t one = PersistentStore::RecordCharge(2, 100);
+  const std::string v(100, 'v');
+  {
+    auto store = OpenOrDie(Options(10 * one));
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Put("k1", v).ok());
+    ASSERT_TRUE(store->Put("k2", v, now_ + absl::Hours(1)).ok());
+  }
+  auto store = OpenOrDie(Options(10 * one));
+  ASSERT_NE(store, nullptr);
+  now_ += absl::Hours(2);
+  EXPECT_THAT(*store->Get("k2"), std::nullopt);
+  PersistentStoreStats st = store->Stats();
+  EXPECT_EQ(st.expired_removed, 1u);
+  EXPECT_EQ(st.entries, 1u);
+  EXPECT_EQ(st.charged_bytes, one);
+  ASSERT_TRUE(store->Put("k3", v).ok());  // builds the index
+  st = store->Stats();
+  EXPECT_EQ(st.expired_removed, 1u);
+  EXPECT_EQ(st.entries, 2u);
+  EXPECT_EQ(st.charged_bytes, 2 * one);
+}
+
 TEST_F(PersistentStoreTest, OversizedEntryRejectedAndOldValueNotServed) {
   PersistentStoreOptions o = Options(10'000);
   o.max_entry_bytes = 1000;
