@@ -62,11 +62,20 @@ TEST(PreloadedResultsTest, KeysWithTheSameBytesUpToADifferentSuffixAreDistinct) 
 }
 
 TEST(PreloadedResultsTest, ASecondAddOfAKeyKeepsTheFirstResult) {
-  PreloadedResults p(10, 1000);
+  PreloadedResults p(/*max_entries=*/1, /*max_key_bytes=*/2);
   ASSERT_TRUE(p.Add("/k", Counted(1, 10)));
-  ASSERT_TRUE(p.Add("/k", Counted(2, 20)));
+  ASSERT_TRUE(p.Add("/k", Counted(2, 20)));  // at both limits: still true
   EXPECT_EQ(p.size(), 1u);
   EXPECT_EQ(p.Find("/k")->counts.code, 1);
+}
+
+TEST(PreloadedResultsTest, RefusesResultsWithAnErrno) {
+  PreloadedResults p(10, 1000);
+  analyze::FileResult unreadable;
+  unreadable.kind = analyze::FileKind::kUnreadable;
+  unreadable.error = 13;
+  EXPECT_FALSE(p.Add("/u", unreadable));
+  EXPECT_FALSE(p.Find("/u").has_value());
 }
 
 TEST(PreloadedResultsTest, RefusesBeyondItsLimitsAndKeepsWhatItHas) {
