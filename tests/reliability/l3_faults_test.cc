@@ -157,6 +157,21 @@ INSTANTIATE_TEST_SUITE_P(Budgets, L3DiskFullTest,
                                            DiskFullCase{64 << 10, 100},
                                            DiskFullCase{1 << 20, 1000}));
 
+// With every write failing, Put("a", "2") over a stored "a" = "1" fails
+// Unavailable; after healing, the store is out of service and serves no
+// "a" (its stale "1" stays on disk).
+void ExpectFailedPutTakesItOutOfService(cache_internal::PersistentStore& store,
+                                        FaultFileSystem& fault_fs) {
+  fault_fs.FailWritesNow();
+  const absl::Status failed = store.Put("a", "2");
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  fault_fs.Heal();
+  EXPECT_TRUE(store.out_of_service());
+  auto got = store.Get("a");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value()) << "the stale \"1\" must not be served";
+}
+
 // A store that failed is out of service even for Erase, and its own Stats
 // say so; PersistentStore-level check of the same contract.
 TEST(L3FaultTest, StoreOutOfServiceAfterFailedWrite) {
@@ -169,14 +184,7 @@ TEST(L3FaultTest, StoreOutOfServiceAfterFailedWrite) {
   auto store = cache_internal::PersistentStore::Open(so);
   ASSERT_TRUE(store.ok()) << store.status();
   ASSERT_TRUE((*store)->Put("a", "1").ok());
-  fault_fs->FailWritesNow();
-  const absl::Status failed = (*store)->Put("a", "2");
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
-  fault_fs->Heal();
-  EXPECT_TRUE((*store)->out_of_service());
-  auto got = (*store)->Get("a");
-  ASSERT_TRUE(got.ok());
-  EXPECT_FALSE(got->has_value()) << "the stale \"1\" must not be served";
+  ExpectFailedPutTakesItOutOfService(**store, *fault_fs);
   const absl::Status later = (*store)->Put("b", "3");
   EXPECT_EQ(later.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(later.message(), "injected: disk full")) << later;
@@ -215,14 +223,7 @@ TEST(L3FaultTest, AFailedIndexBuildAtTheFirstWriteTakesTheStoreOutOfService) {
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->Stats().entries, 2u);
   now += absl::Hours(2);  // "short-lived" expires: the index scan removes it
-  fault_fs->FailWritesNow();
-  const absl::Status failed = (*store)->Put("a", "2");
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
-  fault_fs->Heal();
-  EXPECT_TRUE((*store)->out_of_service());
-  auto got = (*store)->Get("a");
-  ASSERT_TRUE(got.ok());
-  EXPECT_FALSE(got->has_value()) << "the stale \"1\" must not be served";
+  ExpectFailedPutTakesItOutOfService(**store, *fault_fs);
   EXPECT_EQ((*store)->Erase("a").code(), absl::StatusCode::kFailedPrecondition);
 }
 
