@@ -280,6 +280,10 @@ absl::Status WalkTree(std::string_view root, const WalkOptions& options,
   *report = WalkReport();
   while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
   std::string path(root.empty() ? std::string_view(".") : root);
+  if (options.root_is_listed_subdirectory) {
+    Walker(options, on_file, report).Run(std::move(path));
+    return absl::OkStatus();
+  }
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
     int error = errno;

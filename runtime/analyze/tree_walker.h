@@ -80,6 +80,13 @@ struct WalkOptions {
   // follow_directory_symlinks is then per WalkTree call). Null (default):
   // every subdirectory is walked. Runs on the walking thread.
   std::function<bool(const std::string& directory)> descend;
+  // The root was listed, as a directory, by the walk of its parent (a walk
+  // split over subdirectories: runtime/internal/parallel_walk.h): it is
+  // entered as a walk enters a subdirectory. A root that vanished, cannot
+  // be read or is no longer a directory is then a problem in the report
+  // (counted in `directories`, with its example), not an error status.
+  // Default false: the root is checked first (see WalkTree).
+  bool root_is_listed_subdirectory = false;
   // Test hook: called with a directory's path after its names were listed
   // and before any of them is examined (to make entries vanish mid-walk).
   std::function<void(const std::string& directory)> after_list_hook;

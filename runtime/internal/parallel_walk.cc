@@ -2,15 +2,9 @@
 
 #include "runtime/internal/parallel_walk.h"
 
-#include <cerrno>
 #include <cstddef>
-#include <cstring>
 #include <iterator>
-#include <string_view>
 #include <utility>
-
-#include "absl/functional/function_ref.h"
-#include "absl/strings/str_cat.h"
 
 #include "sched/task_group.h"
 
@@ -35,49 +29,18 @@ absl::Status WalkOneDirectory(WalkPart* part, const analyze::WalkOptions& option
 
 void SpawnChildren(sched::TaskGroup& group, WalkPart* part, const analyze::WalkOptions& options);
 
-// part->directory, listed by its parent as a directory, could not be walked
-// (`s`: gone, unreadable, or no longer a directory): its report counts it as
-// the sequential walk does, with the same example detail (the strerror text
-// WalkTree's message ends with, after "<path>: ").
-void RecordUnwalkable(WalkPart* part, const absl::Status& s) {
-  const analyze::WalkProblem problem = s.code() == absl::StatusCode::kNotFound
-                                           ? analyze::WalkProblem::kVanished
-                                           : analyze::WalkProblem::kUnreadableDirectory;
-  std::string_view detail(s.message().data(), s.message().size());
-  const std::string prefix = part->directory + ": ";
-  if (detail.substr(0, prefix.size()) == prefix) detail.remove_prefix(prefix.size());
-  part->files.clear();
-  part->report = analyze::WalkReport();
-  part->report.directories = 1;
-  ++part->report.problems[static_cast<int>(problem)];
-  part->report.examples.push_back({part->directory, problem, std::string(detail)});
-  part->children.clear();
+// `options` for walking a subdirectory its parent's walk listed: a
+// subdirectory that vanished, turned unreadable or stopped being a
+// directory since is a problem in its report, as in the sequential walk.
+analyze::WalkOptions ForListedSubdirectories(analyze::WalkOptions options) {
+  options.root_is_listed_subdirectory = true;
+  return options;
 }
 
-// The status the sequential walk's open(2) of a listed subdirectory gives
-// when it is no longer a directory (WalkTree would take a regular file as a
-// one-file tree, and report no directory).
-absl::Status NotADirectory(const WalkPart& part) {
-  return absl::FailedPreconditionError(absl::StrCat(part.directory, ": ", std::strerror(ENOTDIR)));
-}
-
-// WalkTree of a listed subdirectory, failing as NotADirectory says.
-absl::Status WalkSubtree(const WalkPart& part, const analyze::WalkOptions& options,
-                         absl::FunctionRef<void(analyze::FileEntry&&)> on_file,
-                         analyze::WalkReport* report) {
-  absl::Status s = analyze::WalkTree(part.directory, options, on_file, report);
-  if (s.ok() && report->directories == 0) return NotADirectory(part);
-  return s;
-}
-
+// REQUIRES: options.root_is_listed_subdirectory (no error status then).
 void WalkSubdirectory(sched::TaskGroup& group, WalkPart* part,
                       const analyze::WalkOptions& options) {
-  absl::Status s = WalkOneDirectory(part, options);
-  if (s.ok() && part->report.directories == 0) s = NotADirectory(*part);
-  if (!s.ok()) {
-    RecordUnwalkable(part, s);
-    return;
-  }
+  WalkOneDirectory(part, options).IgnoreError();
   SpawnChildren(group, part, options);
 }
 
@@ -110,20 +73,23 @@ absl::Status ParallelWalk(sched::Executor& executor, const std::string& root,
   WalkPart top;
   top.directory = root;
   if (absl::Status s = WalkOneDirectory(&top, options); !s.ok()) return s;
+  const analyze::WalkOptions subdirectory_options = ForListedSubdirectories(options);
   {
     sched::TaskGroup group(executor);
-    SpawnChildren(group, &top, options);
+    SpawnChildren(group, &top, subdirectory_options);
     group.Wait();
   }
   *report = analyze::WalkReport();
   entries->reserve(entries->size() + CountFiles(top));
-  Flatten(top, entries, report, analyze::WalkOptions().max_examples);
+  Flatten(top, entries, report, options.max_examples);
   return absl::OkStatus();
 }
 
 JoinableWalk::JoinableWalk(const std::string& root, std::vector<analyze::FileEntry>* entries,
                            analyze::WalkOptions options)
-    : entries_(entries), options_(std::move(options)) {
+    : entries_(entries),
+      options_(std::move(options)),
+      subtree_options_(ForListedSubdirectories(options_)) {
   top_.directory = root;
 }
 
@@ -144,14 +110,10 @@ absl::Status JoinableWalk::Walk() {
       if (front_ == back_) break;
       part = top_.children[front_++].get();
     }
-    const std::size_t mark = entries_->size();
-    absl::Status s = WalkSubtree(
-        *part, options_, [this](analyze::FileEntry&& e) { entries_->push_back(std::move(e)); },
-        &part->report);
-    if (!s.ok()) {
-      entries_->erase(entries_->begin() + static_cast<std::ptrdiff_t>(mark), entries_->end());
-      RecordUnwalkable(part, s);
-    }
+    analyze::WalkTree(
+        part->directory, subtree_options_,
+        [this](analyze::FileEntry&& e) { entries_->push_back(std::move(e)); }, &part->report)
+        .IgnoreError();  // a problem of the subtree is in its report
     report_.Add(part->report, max_examples);
   }
   return listed;
@@ -165,10 +127,10 @@ std::size_t JoinableWalk::Help() {
       if (front_ == back_) return walked;
       part = top_.children[--back_].get();
     }
-    absl::Status s = WalkSubtree(
-        *part, options_, [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); },
-        &part->report);
-    if (!s.ok()) RecordUnwalkable(part, s);
+    analyze::WalkTree(
+        part->directory, subtree_options_,
+        [part](analyze::FileEntry&& e) { part->files.push_back(std::move(e)); }, &part->report)
+        .IgnoreError();  // a problem of the subtree is in its report
   }
 }
 

@@ -87,7 +87,8 @@ class JoinableWalk {
 
  private:
   std::vector<analyze::FileEntry>* const entries_;
-  const analyze::WalkOptions options_;
+  const analyze::WalkOptions options_;          // the root's
+  const analyze::WalkOptions subtree_options_;  // its subdirectories'
   WalkPart top_;
   analyze::WalkReport report_;  // the caller's share, then the whole walk's
   std::mutex mu_;

@@ -10,7 +10,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -245,6 +247,40 @@ TEST_F(TreeWalkerTest, BadRootsAreStatuses) {
   ASSERT_EQ(::mkfifo((root_ + "/fifo").c_str(), 0644), 0);
   EXPECT_TRUE(absl::IsFailedPrecondition(
       WalkTree(root_ + "/fifo", WalkOptions(), ignore, &report)));
+}
+
+// A root listed by a parent walk is entered as the walk enters a
+// subdirectory: gone or not a directory is a problem in the report, with the
+// directory counted and strerror's text as detail, never an error status.
+TEST_F(TreeWalkerTest, AListedSubdirectoryRootThatChangedIsAProblemNotAStatus) {
+  WalkOptions options;
+  options.root_is_listed_subdirectory = true;
+  auto ignore = [](const FileEntry&) { ADD_FAILURE() << "no file expected"; };
+  WalkReport report;
+  ASSERT_TRUE(WalkTree(root_ + "/nope", options, ignore, &report).ok());
+  EXPECT_EQ(report.directories, 1);
+  EXPECT_EQ(report.count(WalkProblem::kVanished), 1);
+  ASSERT_EQ(report.examples.size(), 1u);
+  EXPECT_EQ(report.examples[0].path, root_ + "/nope");
+  EXPECT_EQ(report.examples[0].detail, std::strerror(ENOENT));
+
+  Write("file.c", "int x;\n");
+  ASSERT_TRUE(WalkTree(root_ + "/file.c", options, ignore, &report).ok());
+  EXPECT_EQ(report.directories, 1);
+  EXPECT_EQ(report.files, 0);
+  EXPECT_EQ(report.count(WalkProblem::kUnreadableDirectory), 1);
+  ASSERT_EQ(report.examples.size(), 1u);
+  EXPECT_EQ(report.examples[0].detail, std::strerror(ENOTDIR));
+
+  Write("sub/a.c", "int a;\n");
+  std::vector<std::string> files;
+  ASSERT_TRUE(WalkTree(
+                  root_ + "/sub", options, [&](const FileEntry& e) { files.push_back(e.path); },
+                  &report)
+                  .ok());
+  EXPECT_EQ(files, std::vector<std::string>{root_ + "/sub/a.c"});
+  EXPECT_EQ(report.directories, 1);
+  EXPECT_EQ(report.total_problems(), 0);
 }
 
 TEST_F(TreeWalkerTest, AnalyzerReportsUnreadableAndVanishedFiles) {
