@@ -5,7 +5,7 @@
 //     unindexed_entries_ is the number of valid records in the database and
 //     charged_bytes_ their charge (Open's scan removed corrupt and expired
 //     ones; a record removed since, by RemoveIfStillBad, was subtracted).
-//     Every write first builds the index (EnsureIndexedLocked), so the
+//     Every write first builds the index (BeginWriteLocked), so the
 //     database holds then exactly what those counters describe.
 //   - Once indexed_: index_ holds exactly the keys of the valid records in
 //     the database (records that expire later stay indexed until removed),
@@ -345,6 +345,13 @@ absl::Status PersistentStore::EnsureIndexedLocked() {
   return absl::OkStatus();
 }
 
+absl::Status PersistentStore::BeginWriteLocked() {
+  if (out_of_service()) return OutOfServiceErrorLocked();
+  // A write that cannot be made leaves L3 with the key's older value.
+  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return WriteFailedLocked(s);
+  return absl::OkStatus();
+}
+
 absl::Status PersistentStore::EvictOverCapacityLocked() {
   std::uint64_t expired = 0;
   const std::vector<std::string> victims = PickVictimsLocked(0, {}, 0, NowMicros(), &expired);
@@ -534,9 +541,7 @@ absl::Status PersistentStore::Put(std::string_view key, std::string_view value,
   const std::uint64_t expiry_micros = ExpiryMicros(expiry);
 
   std::lock_guard<std::mutex> lock(mu_);
-  if (out_of_service()) return OutOfServiceErrorLocked();
-  // A write that cannot be made leaves L3 with the key's older value.
-  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return WriteFailedLocked(s);
+  if (absl::Status s = BeginWriteLocked(); !s.ok()) return s;
   const bool over_capacity = charge > capacity_;
   const bool store = !too_big && !over_capacity && !Expired(expiry_micros, now);
   std::uint64_t expired = 0;
@@ -586,8 +591,7 @@ absl::Status PersistentStore::PutBatch(std::span<const BatchEntry> entries) {
   }
   if (entries.empty()) return absl::OkStatus();
   std::lock_guard<std::mutex> lock(mu_);
-  if (out_of_service()) return OutOfServiceErrorLocked();
-  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return WriteFailedLocked(s);
+  if (absl::Status s = BeginWriteLocked(); !s.ok()) return s;
   // The first state of every key this batch touches, to undo on failure.
   absl::flat_hash_map<std::string, std::optional<IndexEntry>> undo;
   auto save = [&](std::string_view key) {
@@ -656,10 +660,7 @@ absl::Status PersistentStore::PutBatch(std::span<const BatchEntry> entries) {
 
 absl::Status PersistentStore::Erase(std::string_view key) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (out_of_service()) return OutOfServiceErrorLocked();
-  if (absl::Status indexed = EnsureIndexedLocked(); !indexed.ok()) {
-    return WriteFailedLocked(indexed);
-  }
+  if (absl::Status begun = BeginWriteLocked(); !begun.ok()) return begun;
   rocksdb::Status s = db_->Delete(rocksdb::WriteOptions(), rocksdb::Slice(key.data(), key.size()));
   if (!s.ok()) {
     return WriteFailedLocked(FromRocksDB(
@@ -678,7 +679,7 @@ absl::Status PersistentStore::SetCapacity(std::uint64_t bytes) {
   capacity_ = bytes;
   if (out_of_service()) return OutOfServiceErrorLocked();
   if (charged_bytes_ <= capacity_) return absl::OkStatus();  // nothing to evict
-  if (absl::Status s = EnsureIndexedLocked(); !s.ok()) return WriteFailedLocked(s);
+  if (absl::Status s = BeginWriteLocked(); !s.ok()) return s;
   if (absl::Status s = EvictOverCapacityLocked(); !s.ok()) return WriteFailedLocked(s);
   return absl::OkStatus();
 }

@@ -242,6 +242,10 @@ class PersistentStore {
   // Builds the index if it is not built yet (the first write after Open).
   // On failure nothing changes and Unavailable is returned.
   absl::Status EnsureIndexedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What every write does first: FailedPrecondition when out of service;
+  // builds the index if needed, a failure of which is a failed write
+  // (WriteFailedLocked: out of service, Unavailable).
+  absl::Status BeginWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Evicts, in eviction order, until charged_bytes_ <= capacity_.
   // REQUIRES: indexed_. Returns the write's error (nothing changed).
   absl::Status EvictOverCapacityLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
