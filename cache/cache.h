@@ -66,6 +66,7 @@
 #include "absl/time/time.h"
 #include "cache/internal/entry_allocator.h"
 #include "cache/internal/read_buffer.h"
+#include "cache/internal/refresh_filter.h"
 #include "cache/internal/stored_key.h"
 #include "cache/internal/striped_rw_lock.h"
 #include "cache/internal/tagged_index.h"
@@ -342,7 +343,9 @@ class Cache {
     Shard(PolicyKind kind, std::size_t capacity)
         : policy(NewPolicy(kind, std::max<std::size_t>(capacity, 1))),
           capacity(capacity),
-          capacity_atomic(capacity) {}
+          capacity_atomic(capacity) {
+      refresh_filter.Enable(policy->RecencyOrdered(), 0);
+    }
     // Drops the index's reference of every entry (readers' ValuePtrs keep
     // theirs alive). The policy goes first: it must not see freed hooks.
     ~Shard() {
@@ -372,6 +375,9 @@ class Cache {
     mutable cache_internal::StripedRwLock mu;
     Index index ABSL_GUARDED_BY(mu);
     cache_internal::ReadBuffer read_buffer;
+    // Read by every hit; its counters (written by policy_mu holders) sit on
+    // a line of their own.
+    cache_internal::RefreshFilter refresh_filter;
     alignas(64) std::mutex policy_mu;
     std::unique_ptr<EvictionPolicy> policy ABSL_GUARDED_BY(policy_mu);
     std::uint64_t capacity ABSL_GUARDED_BY(mu);
@@ -445,18 +451,35 @@ class Cache {
   static void Count(std::atomic<std::uint64_t>& counter) {
     counter.fetch_add(1, std::memory_order_relaxed);
   }
+  // Applies a hit to the policy and stamps it for the refresh filter.
+  // REQUIRES: s.policy_mu held (alone, by a drain, or in WriterLock).
+  static void AccessLocked(Shard& s, PolicyHook* h) {
+    s.policy->OnAccess(h);
+    s.refresh_filter.Stamp(*h, s.policy->size());
+  }
+  // A buffered-mode hit on resident `e`, under s.mu shared: counted, and
+  // recorded unless the refresh filter finds `e` near the front already.
+  // Returns Record's "drain now".
+  static bool RecordHit(Shard& s, Entry* e) {
+    if (s.refresh_filter.Skips(*e)) {
+      s.read_buffer.CountUnrecorded();
+      return false;
+    }
+    return s.read_buffer.Record(e);
+  }
   // Applies every stripe of the read buffer. REQUIRES: WriterLock held.
   static void DrainLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
-    s.read_buffer.DrainAll([&s](PolicyHook* h) { s.policy->OnAccess(h); });
+    s.read_buffer.DrainAll([&s](PolicyHook* h) { AccessLocked(s, h); });
   }
   // After a Record that asked for it, with no lock held: applies this
   // thread's stripe if the policy lock is free (readers keep reading).
   static void TryDrain(Shard& s) {
     std::unique_lock<std::mutex> lock(s.policy_mu, std::try_to_lock);
     if (!lock.owns_lock()) return;
-    s.read_buffer.DrainStripe([&s](PolicyHook* h) { s.policy->OnAccess(h); });
+    s.read_buffer.DrainStripe([&s](PolicyHook* h) { AccessLocked(s, h); });
   }
   static void PublishLocked(Shard& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu) {
+    s.refresh_filter.Resize(s.policy->size());
     s.usage_atomic.store(s.usage, std::memory_order_relaxed);
     s.entries_atomic.store(s.index.size(), std::memory_order_relaxed);
   }
@@ -542,7 +565,9 @@ class Cache {
 // destructor drops `self` of the entries still indexed.
 // Who holds what: a hit (Get, Read, Contains) holds mu shared: it probes the
 // index, copies the shared_ptr (Get) or runs the visitor (Read), and records
-// the hook in its thread's read-buffer stripe. Every writer (Put, Erase,
+// the hook in its thread's read-buffer stripe, unless the shard's refresh
+// filter finds the entry near the front of an LRU list already (then it only
+// counts the hit; refresh_filter.h bounds what that changes). Every writer (Put, Erase,
 // Extract, expiry removal, GetOrCompute's miss, SetCapacity, the
 // exact_access_order hit) holds WriterLock: mu exclusive, then policy_mu. A
 // drain triggered by a hit holds only policy_mu (try-lock), so readers keep
@@ -600,7 +625,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
     Entry* e = FindLocked(s, key, hash);
     if (e != nullptr) {
       if (!Expired(*e)) {
-        s.policy->OnAccess(e);
+        AccessLocked(s, e);
         Count(s.exact_hits);
         return ValueOf(*e);
       }
@@ -620,7 +645,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
     if (e != nullptr) {
       if (!Expired(*e)) {
         ValuePtr value = ValueOf(*e);
-        const bool drain = s.read_buffer.Record(e);
+        const bool drain = RecordHit(s, e);
         lock.unlock();
         if (drain) TryDrain(s);
         return value;
@@ -654,7 +679,7 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
       SharedLock lock(s.mu);
       Entry* e = FindLocked(s, key, hash);
       if (e != nullptr && !Expired(*e)) {
-        drain = s.read_buffer.Record(e);
+        drain = RecordHit(s, e);
         fn(e->value);
       } else {
         lock.unlock();
@@ -669,7 +694,7 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
     WriterLock lock(s);
     Entry* e = FindLocked(s, key, hash);
     if (e != nullptr && !Expired(*e)) {
-      s.policy->OnAccess(e);
+      AccessLocked(s, e);
       Count(s.exact_hits);
       fn(static_cast<const V&>(e->value));
       return true;
@@ -745,6 +770,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::Insert(
       s.policy->PrepareInsert(entry.get());
       EvictLocked(s, entry->charge, evicted);
       s.policy->OnInsert(entry.get());
+      s.refresh_filter.Stamp(*entry, s.policy->size());
       s.usage += entry->charge;
       entry->self = entry;
       s.index.Insert(entry->hash, entry.get());
@@ -800,7 +826,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::GetOrCompute(
     if (e != nullptr) {
       if (!Expired(*e)) {  // inserted since the lookup: a hit after all
         DrainLocked(s);
-        s.policy->OnAccess(e);
+        AccessLocked(s, e);
         Count(s.exact_hits);
         return ValueOf(*e);
       }
@@ -905,7 +931,7 @@ template <typename K, typename V>
 CacheStats Cache<K, V>::Stats() const {
   CacheStats stats;
   for (const auto& s : shards_) {
-    stats.hits += s->read_buffer.recorded() +
+    stats.hits += s->read_buffer.hits() +
                   s->exact_hits.load(std::memory_order_relaxed);
     stats.misses += s->misses.load(std::memory_order_relaxed);
     stats.insertions += s->insertions.load(std::memory_order_relaxed);

@@ -26,7 +26,8 @@
 // no slot receives it again.
 //
 // Memory ordering: a stripe's `recorded` is a relaxed fetch_add: it hands
-// out slots and is the shard's hit counter; it orders nothing. Slot stores
+// out slots and, with `unrecorded`, counts the shard's hits; it orders
+// nothing. Slot stores
 // and the drainer's load and clearing store are relaxed: a drained pointer is applied
 // under the policy lock, and the entry it points to was published to readers
 // by the exclusive unlock that inserted it, which happens-before the reader
@@ -85,6 +86,13 @@ class ReadBuffer {
     return ((n + 1) & (kDrainBatch - 1)) == 0;
   }
 
+  // Counts a hit that was not recorded (the RefreshFilter skipped it) in
+  // this thread's stripe, so that hits() still counts every hit.
+  void CountUnrecorded() {
+    stripes_[ThreadProbe() & mask_].unrecorded.fetch_add(
+        1, std::memory_order_relaxed);
+  }
+
   // Applies the calling thread's stripe to `apply`, oldest first.
   // REQUIRES: policy lock held.
   template <typename Apply>
@@ -108,11 +116,13 @@ class ReadBuffer {
     }
   }
 
-  // Hits recorded so far (any thread, relaxed; a sum over stripes).
-  std::uint64_t recorded() const {
+  // Hits recorded or counted so far (any thread, relaxed; a sum over
+  // stripes).
+  std::uint64_t hits() const {
     std::uint64_t sum = 0;
     for (std::uint32_t i = 0; i <= mask_; ++i) {
-      sum += stripes_[i].recorded.load(std::memory_order_relaxed);
+      sum += stripes_[i].recorded.load(std::memory_order_relaxed) +
+             stripes_[i].unrecorded.load(std::memory_order_relaxed);
     }
     return sum;
   }
@@ -122,6 +132,7 @@ class ReadBuffer {
  private:
   struct alignas(64) Stripe {
     std::atomic<std::uint64_t> recorded{0};
+    std::atomic<std::uint64_t> unrecorded{0};  // CountUnrecorded's hits
     // `recorded` when DrainAll last emptied this stripe. Guarded by both
     // locks (read and written only by DrainAll).
     std::uint64_t clean_at = 0;

@@ -25,6 +25,7 @@ class LruPolicy final : public EvictionPolicy {
   void PrepareInsert(PolicyHook*) override {}
   void OnInsert(PolicyHook* h) override { list_.PushFront(h); }
   void OnAccess(PolicyHook* h) override { list_.MoveToFront(h); }
+  bool RecencyOrdered() const override { return true; }
   void OnErase(PolicyHook* h) override { list_.Remove(h); }
   PolicyHook* Victim() override { return list_.Back(); }
   void OnEvict(PolicyHook* h) override { list_.Remove(h); }

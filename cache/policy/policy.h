@@ -61,6 +61,7 @@ struct PolicyHook {
   std::uint64_t charge = 1;    // set by the owner: the entry's weight, >= 1
   std::uint32_t tag = 0;       // policy-private (list id, bucket index)
   std::uint32_t spare = 0;     // unused by policies; free for the owner
+                               // (Cache: its RefreshFilter's stamp)
 };
 
 class EvictionPolicy {
@@ -91,6 +92,14 @@ class EvictionPolicy {
 
   // Records a hit on a linked entry.
   virtual void OnAccess(PolicyHook* h) = 0;
+
+  // True when OnInsert and OnAccess each make their entry the most recent
+  // and nothing else reorders linked entries (LRU): an entry then has at
+  // most as many entries ahead of it as inserts and hits were applied since
+  // it last became the most recent. A concurrent cache uses this to skip
+  // recording hits on entries near the front (cache_internal::RefreshFilter).
+  // Fixed for a policy object. Default: false.
+  virtual bool RecencyOrdered() const { return false; }
 
   // Unlinks an entry removed by the owner (erase, overwrite, expiry). Leaves
   // no history (no ARC ghost).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -233,6 +234,77 @@ TEST(CacheStressTest, FailedFlightReachesEveryWaiterAndIsNotCached) {
   EXPECT_LE(calls.load(), kThreads);
   EXPECT_GE(calls.load(), 1);
   EXPECT_FALSE(cache->Contains(7));
+}
+
+TEST(CacheStressTest, LruHitsTheRefreshFilterSkipsStayCountedAndSafe) {
+  // Shards of 2048 entries, so the refresh filter skips hits near the front
+  // (refresh_filter.h): readers read skewed keys while a writer churns and
+  // a resizer shrinks the shards below the filter's minimum and back.
+  constexpr std::size_t kBig = 4096, kSmall = 384;
+  constexpr std::uint64_t kKeys = 6000;
+  StressCache::Options options;
+  options.capacity = kBig;
+  options.policy = PolicyKind::kLru;
+  options.shard_bits = 1;
+  options.weigher = [](const std::uint64_t&, const Value&) { return 1; };
+  auto cache = *StressCache::Create(options);
+  for (std::uint64_t k = 0; k < kBig; ++k) {
+    ASSERT_TRUE(cache->Put(k, Value::Make(k, 0)).ok());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> hits{0}, bad_values{0}, over_capacity{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(t + 11);
+      std::uniform_real_distribution<double> unit(0, std::log(double{kKeys}));
+      std::uint64_t mine = 0;
+      for (int i = 0; i < 100000 * kScale; ++i) {
+        const auto key = static_cast<std::uint64_t>(std::exp(unit(rng))) - 1;
+        if (i % 2 == 0) {
+          auto v = cache->Get(key);
+          if (v != nullptr) {
+            ++mine;
+            if (!v->Intact(key)) bad_values.fetch_add(1);
+          }
+        } else if (cache->Read(key, [&](const Value& v) {
+                     if (!v.Intact(key)) bad_values.fetch_add(1);
+                   })) {
+          ++mine;
+        }
+      }
+      hits.fetch_add(mine);
+    });
+  }
+  std::thread writer([&] {
+    std::mt19937_64 rng(3);
+    for (std::uint64_t version = 1; !stop.load(); ++version) {
+      const std::uint64_t key = rng() % kKeys;
+      if (version % 10 == 0) {
+        cache->Erase(key);
+      } else if (!cache->Put(key, Value::Make(key, version)).ok()) {
+        bad_values.fetch_add(1);
+      }
+    }
+  });
+  std::thread resizer([&] {
+    for (int round = 0; !stop.load(); ++round) {
+      const std::size_t capacity = round % 2 == 0 ? kSmall : kBig;
+      ASSERT_TRUE(cache->SetCapacity(capacity).ok());
+      if (cache->Stats().bytes > capacity) over_capacity.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  for (auto& t : threads) t.join();
+  stop.store(true);
+  writer.join();
+  resizer.join();
+  EXPECT_EQ(bad_values.load(), 0u);
+  EXPECT_EQ(over_capacity.load(), 0u);
+  const CacheStats s = cache->Stats();
+  EXPECT_EQ(s.hits, hits.load()) << s.ToString();
+  EXPECT_GT(s.hits, 0u);
+  EXPECT_LE(s.bytes, s.capacity);
 }
 
 TEST(CacheStressTest, ConcurrentHitsOnHotKeysWhileWritersChurn) {

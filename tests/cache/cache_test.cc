@@ -1,9 +1,13 @@
 #include "cache/cache.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -227,6 +231,77 @@ TEST(CacheTest, LossyModeAppliesBufferedHitsBeforeEvicting) {
     EXPECT_TRUE(c->Contains(1)) << PolicyKindName(policy);
     EXPECT_FALSE(c->Contains(2)) << PolicyKindName(policy);
   }
+}
+
+// Buffered LRU with a shard over RefreshFilter::kMinEntries: hits on
+// entries near the front are not recorded (refresh_filter.h) but still
+// counted, and a hit on an entry at the back is recorded and protects it.
+TEST(CacheTest, BufferedLruSkipsHitsNearTheFrontButCountsThemAndKeepsOrder) {
+  constexpr std::uint64_t kEntries = 4096;  // one shard: window 512
+  auto c = MakeUnit(kEntries, PolicyKind::kLru, /*exact=*/false);
+  for (std::uint64_t k = 0; k < kEntries; ++k) ASSERT_TRUE(c->Put(k, 0).ok());
+  // The hundred newest, hit newest first: exact LRU would make
+  // kEntries-100 the most recent of them and kEntries-1 the least.
+  for (int round = 0; round < 10; ++round) {
+    for (std::uint64_t k = kEntries; k-- > kEntries - 100;) {
+      ASSERT_NE(c->Get(k), nullptr);
+    }
+  }
+  ASSERT_NE(c->Get(0), nullptr);  // the least recent entry
+  EXPECT_EQ(c->Stats().hits, 1001u);
+  // Key 0's hit was recorded and is applied before the next eviction; the
+  // hundred were in the front eighth, so their hits were skipped and they
+  // kept their insertion order: the victims are 1..kEntries-101, then
+  // kEntries-100 (exact LRU: kEntries-1).
+  for (std::uint64_t k = kEntries; k < 2 * kEntries - 100; ++k) {
+    ASSERT_TRUE(c->Put(k, 0).ok());
+  }
+  EXPECT_TRUE(c->Contains(0));
+  EXPECT_FALSE(c->Contains(1));
+  EXPECT_FALSE(c->Contains(kEntries - 101));
+  EXPECT_FALSE(c->Contains(kEntries - 100));
+  for (std::uint64_t k = kEntries - 99; k < kEntries; ++k) {
+    EXPECT_TRUE(c->Contains(k)) << k;
+  }
+  EXPECT_EQ(c->Stats().entries, kEntries);
+}
+
+// The buffered mode's approximations (late application, refresh filter)
+// cost LRU almost nothing on a skewed single-threaded trace.
+TEST(CacheTest, BufferedLruHitRatioMatchesExactOnAZipfTrace) {
+  constexpr std::size_t kCapacity = 2000;
+  constexpr std::uint64_t kKeys = 20000;
+  std::vector<double> cdf(kKeys);
+  double sum = 0;
+  for (std::uint64_t i = 0; i < kKeys; ++i) sum += 1.0 / std::pow(i + 1.0, 0.9);
+  double acc = 0;
+  for (std::uint64_t i = 0; i < kKeys; ++i) {
+    acc += 1.0 / std::pow(i + 1.0, 0.9) / sum;
+    cdf[i] = acc;
+  }
+  std::mt19937_64 rng(42);
+  std::vector<std::uint64_t> trace(200000);
+  for (auto& key : trace) {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    key = std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
+  }
+  auto hit_ratio = [&](bool exact) {
+    auto c = MakeUnit(kCapacity, PolicyKind::kLru, exact);
+    std::size_t hits = 0;
+    for (std::uint64_t key : trace) {
+      if (c->Get(key) != nullptr) {
+        ++hits;
+      } else {
+        EXPECT_TRUE(c->Put(key, 0).ok());
+      }
+    }
+    return 100.0 * hits / trace.size();
+  };
+  const double exact = hit_ratio(true);
+  const double buffered = hit_ratio(false);
+  EXPECT_NEAR(buffered, exact, 0.25) << "exact " << exact << "%";
+  std::printf("LRU hit ratio, exact %.4f%%, buffered %.4f%%\n", exact, buffered);
+  EXPECT_GT(exact, 30.0);
 }
 
 TEST(CacheTest, ExactModeMatchesThePolicyOnARandomSequence) {

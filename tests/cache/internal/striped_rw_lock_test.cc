@@ -117,7 +117,7 @@ TEST(ReadBufferTest, DrainAllAppliesEachRecordOnceOldestFirst) {
   int asked_to_drain = 0;
   for (auto& h : hooks) asked_to_drain += buffer.Record(&h);
   EXPECT_EQ(asked_to_drain, 0);  // below kDrainBatch
-  EXPECT_EQ(buffer.recorded(), 10u);
+  EXPECT_EQ(buffer.hits(), 10u);
   std::vector<cache::PolicyHook*> applied;
   buffer.DrainAll([&](cache::PolicyHook* h) { applied.push_back(h); });
   ASSERT_EQ(applied.size(), 10u);
@@ -125,7 +125,7 @@ TEST(ReadBufferTest, DrainAllAppliesEachRecordOnceOldestFirst) {
   applied.clear();
   buffer.DrainAll([&](cache::PolicyHook* h) { applied.push_back(h); });
   EXPECT_TRUE(applied.empty());
-  EXPECT_EQ(buffer.recorded(), 10u);  // the hit count stays
+  EXPECT_EQ(buffer.hits(), 10u);  // the hit count stays
 }
 
 TEST(ReadBufferTest, LossyKeepsTheLastSlotsAndAsksToDrainEveryBatch) {
