@@ -388,7 +388,6 @@ class Cache {
     // Stats, relaxed: usage/entries/capacity written under mu, counters from
     // any thread; all read by Stats() without the lock.
     std::atomic<std::uint64_t> exact_hits{0};
-    std::atomic<std::uint64_t> misses{0};
     std::atomic<std::uint64_t> insertions{0};
     std::atomic<std::uint64_t> evictions{0};
     std::atomic<std::uint64_t> expirations{0};
@@ -634,7 +633,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
       PublishLocked(s);
     }
     lock.unlock();
-    if (count_miss) Count(s.misses);
+    if (count_miss) s.read_buffer.CountMiss();
     return nullptr;
   }
 
@@ -653,7 +652,7 @@ typename Cache<K, V>::ValuePtr Cache<K, V>::Lookup(Shard& s, const K& key,
       expired = true;
     }
   }
-  if (count_miss) Count(s.misses);
+  if (count_miss) s.read_buffer.CountMiss();
   if (expired) {
     std::shared_ptr<Entry> removed;
     WriterLock lock(s);
@@ -683,7 +682,7 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
         fn(e->value);
       } else {
         lock.unlock();
-        Count(s.misses);
+        s.read_buffer.CountMiss();
         return false;
       }
     }
@@ -835,7 +834,7 @@ absl::StatusOr<typename Cache<K, V>::ValuePtr> Cache<K, V>::GetOrCompute(
       Count(s.expirations);
       PublishLocked(s);
     }
-    Count(s.misses);
+    s.read_buffer.CountMiss();
     auto [f, inserted] = s.flights.try_emplace(key);
     if (inserted) f->second = std::make_shared<Flight>();
     flight = f->second;
@@ -933,7 +932,7 @@ CacheStats Cache<K, V>::Stats() const {
   for (const auto& s : shards_) {
     stats.hits += s->read_buffer.hits() +
                   s->exact_hits.load(std::memory_order_relaxed);
-    stats.misses += s->misses.load(std::memory_order_relaxed);
+    stats.misses += s->read_buffer.misses();
     stats.insertions += s->insertions.load(std::memory_order_relaxed);
     stats.evictions += s->evictions.load(std::memory_order_relaxed);
     stats.expirations += s->expirations.load(std::memory_order_relaxed);

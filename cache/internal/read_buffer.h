@@ -2,9 +2,10 @@
 // striped read buffer), so that a hit never takes the shard's exclusive lock
 // and writes only lines of the calling thread's stripe.
 //
-// Each stripe is a ring of kSlots hook pointers and a record counter, on
-// lines of their own; a thread records into the stripe its ThreadProbe()
-// picks (thread_stripe.h), so concurrent readers do not share lines.
+// Each stripe is a ring of kSlots hook pointers and the read path's counters
+// (records, unrecorded hits, misses), on lines of their own; a thread
+// records and counts into the stripe its ThreadProbe() picks
+// (thread_stripe.h), so concurrent readers do not share lines.
 //
 // Protocol (the shard's "reader lock" is its StripedRwLock held shared, its
 // "policy lock" the mutex that serializes policy calls; writers hold both):
@@ -93,6 +94,14 @@ class ReadBuffer {
         1, std::memory_order_relaxed);
   }
 
+  // Counts a miss in this thread's stripe (the read path's counters live on
+  // the caller's line, like its records: a shared miss counter bounced
+  // between cores on every miss).
+  void CountMiss() {
+    stripes_[ThreadProbe() & mask_].misses.fetch_add(
+        1, std::memory_order_relaxed);
+  }
+
   // Applies the calling thread's stripe to `apply`, oldest first.
   // REQUIRES: policy lock held.
   template <typename Apply>
@@ -127,12 +136,22 @@ class ReadBuffer {
     return sum;
   }
 
+  // Misses counted so far (any thread, relaxed; a sum over stripes).
+  std::uint64_t misses() const {
+    std::uint64_t sum = 0;
+    for (std::uint32_t i = 0; i <= mask_; ++i) {
+      sum += stripes_[i].misses.load(std::memory_order_relaxed);
+    }
+    return sum;
+  }
+
   std::uint32_t stripes() const { return mask_ + 1; }
 
  private:
   struct alignas(64) Stripe {
     std::atomic<std::uint64_t> recorded{0};
     std::atomic<std::uint64_t> unrecorded{0};  // CountUnrecorded's hits
+    std::atomic<std::uint64_t> misses{0};      // CountMiss's
     // `recorded` when DrainAll last emptied this stripe. Guarded by both
     // locks (read and written only by DrainAll).
     std::uint64_t clean_at = 0;
