@@ -64,6 +64,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cache/internal/adaptive_mutex.h"
 #include "cache/internal/entry_allocator.h"
 #include "cache/internal/read_buffer.h"
 #include "cache/internal/refresh_filter.h"
@@ -378,7 +379,7 @@ class Cache {
     // Read by every hit; its counters (written by policy_mu holders) sit on
     // a line of their own.
     cache_internal::RefreshFilter refresh_filter;
-    alignas(64) std::mutex policy_mu;
+    alignas(64) cache_internal::AdaptiveMutex policy_mu;
     std::unique_ptr<EvictionPolicy> policy ABSL_GUARDED_BY(policy_mu);
     std::uint64_t capacity ABSL_GUARDED_BY(mu);
     std::uint64_t usage ABSL_GUARDED_BY(mu) = 0;
@@ -473,7 +474,8 @@ class Cache {
   // After a Record that asked for it, with no lock held: applies this
   // thread's stripe if the policy lock is free (readers keep reading).
   static void TryDrain(Shard& s) {
-    std::unique_lock<std::mutex> lock(s.policy_mu, std::try_to_lock);
+    std::unique_lock<cache_internal::AdaptiveMutex> lock(s.policy_mu,
+                                                         std::try_to_lock);
     if (!lock.owns_lock()) return;
     s.read_buffer.DrainStripe([&s](PolicyHook* h) { AccessLocked(s, h); });
   }
@@ -552,7 +554,7 @@ class Cache {
 // Implementation.
 //
 // Design. Each shard: two locks (mu, a StripedRwLock whose readers write
-// only their own stripe's line; policy_mu, a std::mutex), an index
+// only their own stripe's line; policy_mu, an AdaptiveMutex), an index
 // (TaggedIndex of raw Entry*: 8-byte slots carrying a 16-bit hash tag, so a
 // probe touches no entry but the one whose tag matches; looked up by hash,
 // then key), a policy linking the entries' embedded hooks, the charge in

@@ -48,6 +48,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cache/internal/adaptive_mutex.h"
 #include "cache/internal/thread_stripe.h"
 
 namespace adaptrt::cache_internal {
@@ -162,7 +163,7 @@ class StripedRwLock {
   // Written by writers only; readers load writer_ (the line stays shared in
   // every core's cache while no writer runs).
   alignas(64) std::atomic<bool> writer_{false};
-  std::mutex writer_mu_;
+  AdaptiveMutex writer_mu_;
 };
 
 }  // namespace adaptrt::cache_internal
