@@ -376,8 +376,8 @@ class Cache {
     mutable cache_internal::StripedRwLock mu;
     Index index ABSL_GUARDED_BY(mu);
     cache_internal::ReadBuffer read_buffer;
-    // Read by every hit; its counters (written by policy_mu holders) sit on
-    // a line of their own.
+    // Its published word is read by every hit and written rarely; its
+    // counters (written by policy_mu holders) sit on a line of their own.
     cache_internal::RefreshFilter refresh_filter;
     alignas(64) cache_internal::AdaptiveMutex policy_mu;
     std::unique_ptr<EvictionPolicy> policy ABSL_GUARDED_BY(policy_mu);
@@ -568,9 +568,9 @@ class Cache {
 // index, copies the shared_ptr (Get) or runs the visitor (Read), and records
 // the hook in its thread's read-buffer stripe, unless the shard's refresh
 // filter finds the entry near the front of an LRU list already (then it only
-// counts the hit; refresh_filter.h bounds what that changes). Every writer (Put, Erase,
-// Extract, expiry removal, GetOrCompute's miss, SetCapacity, the
-// exact_access_order hit) holds WriterLock: mu exclusive, then policy_mu. A
+// counts the hit; refresh_filter.h bounds what that changes). Every writer
+// (Put, Erase, Extract, expiry removal, GetOrCompute's miss, SetCapacity,
+// the exact_access_order hit) holds WriterLock: mu exclusive, then policy_mu. A
 // drain triggered by a hit holds only policy_mu (try-lock), so readers keep
 // reading while it reorders the policy; it touches only hook links, which
 // readers never read.

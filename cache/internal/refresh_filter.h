@@ -119,8 +119,8 @@ class RefreshFilter {
 
   // (window << 32) | horizon; written by the policy lock holder, read by
   // every hit of the shard, so written rarely (every window/4 promotions).
-  // It shares the owner's line (put the filter among what hits read); the
-  // counters below, written at every promotion, start a line of their own.
+  // The counters below, written at every promotion, start a line of their
+  // own, so this word's line changes only when it is republished.
   std::atomic<std::uint64_t> published_{0};
   // Guarded by the policy lock.
   alignas(64) std::uint32_t promotions_ = 0;

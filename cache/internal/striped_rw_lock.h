@@ -45,7 +45,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "cache/internal/adaptive_mutex.h"
@@ -97,7 +96,7 @@ class StripedRwLock {
       int spins = 0;
       while (stripes_[i].readers.load(std::memory_order_seq_cst) != 0) {
         if (++spins < 64) {
-          Pause();
+          SpinPause();
         } else {
           std::this_thread::yield();
         }
@@ -144,18 +143,13 @@ class StripedRwLock {
     int spins = 0;
     while (writer_.load(std::memory_order_relaxed)) {
       if (++spins < 128) {
-        Pause();
+        SpinPause();
       } else {
         std::this_thread::yield();
       }
     }
   }
 
-  static void Pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-  }
 
   // Read by every reader, written never after construction.
   const std::unique_ptr<Stripe[]> stripes_;
