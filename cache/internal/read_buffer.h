@@ -28,12 +28,13 @@
 //
 // Memory ordering: a stripe's `recorded` is a relaxed fetch_add: it hands
 // out slots and, with `unrecorded`, counts the shard's hits; it orders
-// nothing. Slot stores
-// and the drainer's load and clearing store are relaxed: a drained pointer is applied
+// nothing (nor do `unrecorded` and `misses`). Slot stores and the drainer's
+// load and clearing store are relaxed: a drained pointer is applied
 // under the policy lock, and the entry it points to was published to readers
 // by the exclusive unlock that inserted it, which happens-before the reader
 // that found it; that reader's relaxed slot store carries no ordering, but
-// the drainer touches only the hook fields (prev/next/tag), which only
+// the drainer touches only the hook fields (prev/next/tag, and `spare`, the
+// refresh filter's stamp, which readers load atomically), which only
 // policy-lock holders write, and `charge`/`hash`, set before the entry was
 // inserted under both locks (the drainer's policy lock acquire
 // synchronizes with that insert's policy unlock).
@@ -41,8 +42,8 @@
 // Lossy: a stripe keeps its last kSlots records; a record overwrites a slot
 // that a drain has not yet emptied (its hook's access is lost), and a record
 // stored into a slot between a concurrent DrainStripe's load and clearing
-// store of it is lost too. Single-threaded, nothing is lost beyond overwrites. Eviction
-// order is then approximate, as in Caffeine. With Options::exact_access_order
+// store of it is lost too. Single-threaded, nothing is lost beyond
+// overwrites. Eviction order is then approximate, as in Caffeine. With Options::exact_access_order
 // the cache does not use this buffer.
 //
 // Thread-safety: as above. Complexity: Record O(1); DrainStripe O(kSlots);
