@@ -572,8 +572,9 @@ class Cache {
 // (Put, Erase, Extract, expiry removal, GetOrCompute's miss, SetCapacity,
 // the exact_access_order hit) holds WriterLock: mu exclusive, then policy_mu. A
 // drain triggered by a hit holds only policy_mu (try-lock), so readers keep
-// reading while it reorders the policy; it touches only hook links, which
-// readers never read.
+// reading while it reorders the policy; it writes only hook links, which
+// readers never read, and the refresh filter's stamps and published word,
+// which readers load atomically.
 // Invariants (under both locks): every entry in the index is linked in the
 // policy and vice versa; usage is the sum of their charges and
 // usage <= capacity; every read-buffer slot holds null or a hook of a
@@ -701,8 +702,13 @@ bool Cache<K, V>::Read(const K& key, Fn&& fn) {
       return true;
     }
   }
-  // A miss, or an expired entry that Lookup removes.
-  return Lookup(s, key, hash, /*count_miss=*/true) != nullptr;
+  // A miss, an expired entry that Lookup removes, or a value another thread
+  // put between the two holds: fn sees that one (outside the lock).
+  if (ValuePtr value = Lookup(s, key, hash, /*count_miss=*/true)) {
+    fn(static_cast<const V&>(*value));
+    return true;
+  }
+  return false;
 }
 
 template <typename K, typename V>

@@ -48,9 +48,11 @@ struct CacheOptions {
 
   // false (default): a hit records the access in the shard's lossy read
   // buffer under the shared lock; buffers are applied to the policy in
-  // batches by whoever wins a try-lock; with LRU, a hit on an entry in
-  // the front eighth of its shard's list is counted but not recorded
-  // (cache/internal/refresh_filter.h). Order is approximate, reads scale.
+  // batches by whoever wins a try-lock; with LRU, a hit on an entry
+  // certainly in the front of its shard's list (an eighth of it, a quarter
+  // after a shrink; never in shards under 256 entries) is counted but not
+  // recorded (cache/internal/refresh_filter.h). Order is approximate, reads
+  // scale.
   // true: every hit takes the shard's exclusive lock and is applied to the
   // policy at once, in order. Exact (the trace replayer uses it with one
   // shard); hits serialize. Fixed at construction.

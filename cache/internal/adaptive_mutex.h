@@ -8,9 +8,11 @@
 // moment its holder leaves; a holder that is slow (descheduled, or a long
 // eviction) still puts the waiter to sleep after kSpins tries.
 //
-// The sleeping part is the classic three-state futex mutex (Drepper, "Futexes
-// Are Tricky", mutex #2) on C++20 atomic wait/notify: 0 free, 1 locked,
-// 2 locked and maybe waited on; unlock notifies only from state 2.
+// The sleeping part is the classic three-state futex mutex of Drepper's
+// "Futexes Are Tricky", on C++20 atomic wait/notify: 0 free, 1 locked, 2
+// locked and maybe waited on; unlock notifies only from state 2.
+// Under ThreadSanitizer it is seen as atomics, not as a mutex: races and
+// ordering are checked, lock-order inversions involving it are not.
 //
 // Thread-safety: thread-safe; not recursive. Meets Lockable (lock, try_lock,
 //                unlock), so std::unique_lock and std::lock_guard work.

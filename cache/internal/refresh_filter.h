@@ -27,17 +27,25 @@
 // it sat behind the front. Only the buffered (default, approximate) mode
 // filters; exact_access_order applies every hit.
 //
-// Thread-safety: Skips() from any thread at any time (relaxed atomics: a
-//                stale word is still a valid bound, see above). Stamp(),
-//                Resize() and Disable() under the owner's policy lock only.
+// Thread-safety: Skips() from any thread at any time (relaxed atomics).
+//                Stamp(), Resize() and Enable() under the owner's policy
+//                lock only.
 // Memory ordering: none needed. The stamp is read with a relaxed atomic_ref
 //                load, written with a relaxed atomic_ref store (the policy
 //                lock holder races only with readers); neither orders
-//                anything, a decision on stale values only records or skips
-//                one more hit.
-// Complexity:    O(1) each, no allocation. Wrap-around: stamps are 32-bit; an
-//                entry untouched for a multiple of 2^32 promotions may be
-//                skipped once more than it should (order only).
+//                anything. A reader that sees a word k promotions late
+//                decides against a bound of window + k: it records a hit it
+//                could have skipped, or skips one whose entry has at most k
+//                more entries ahead of it (k is a few promotions in practice,
+//                the time a store takes to become visible).
+// Complexity:    O(1) each, no allocation.
+// Wrap-around:   stamps are 32-bit. An entry left untouched for about a
+//                multiple of 2^32 promotions of its shard (an hour at a
+//                million promotions a second) has its hits skipped during
+//                the next `window` promotions, as if it were near the front;
+//                if it sits near the back then, it may be evicted that much
+//                early. Order only; 64-bit stamps would cost 8 bytes an
+//                entry.
 
 #ifndef ADAPTRT_CACHE_INTERNAL_REFRESH_FILTER_H_
 #define ADAPTRT_CACHE_INTERNAL_REFRESH_FILTER_H_
@@ -107,6 +115,10 @@ class RefreshFilter {
     return static_cast<std::uint32_t>(
         std::min<std::size_t>(entries / 8, std::uint32_t{1} << 30));
   }
+
+  // A countdown of 0 would wrap and freeze the horizon: lag must be >= 1
+  // whenever the window is not 0.
+  static_assert(kMinEntries / 8 / 4 >= 1, "lag would be 0 for small lists");
 
   void Publish(std::size_t entries) {
     window_ = WindowFor(entries);

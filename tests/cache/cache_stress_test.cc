@@ -307,6 +307,44 @@ TEST(CacheStressTest, LruHitsTheRefreshFilterSkipsStayCountedAndSafe) {
   EXPECT_LE(s.bytes, s.capacity);
 }
 
+TEST(CacheStressTest, ExactModeReadCallsItsVisitorWheneverItReportsAHit) {
+  // Read's exact-mode miss path looks the key up again under the writer
+  // lock; a value put between the two holds is a hit, and the visitor must
+  // then see it (it once returned true without calling the visitor).
+  Cache<std::uint64_t, std::uint64_t>::Options options;
+  options.capacity = 1 << 20;
+  options.shard_bits = 0;
+  options.exact_access_order = true;
+  auto cache = *Cache<std::uint64_t, std::uint64_t>::Create(options);
+  ASSERT_TRUE(cache->Put(7, 7).ok());
+  std::atomic<bool> stop{false}, started{false};
+  std::thread writer([&] {
+    started.store(true);
+    while (!stop.load()) {
+      cache->Erase(7);
+      ASSERT_TRUE(cache->Put(7, 7).ok());
+    }
+  });
+  while (!started.load()) std::this_thread::yield();
+  std::uint64_t hits = 0, unvisited = 0, wrong = 0;
+  // Until some reads hit, however the two threads are scheduled.
+  const int reads = 20000 * kScale;
+  for (int i = 0; i < reads || (hits == 0 && i < 100 * reads); ++i) {
+    bool visited = false;
+    const bool hit = cache->Read(7, [&](const std::uint64_t& v) {
+      visited = true;
+      wrong += v != 7;
+    });
+    hits += hit;
+    unvisited += hit && !visited;
+  }
+  stop.store(true);
+  writer.join();
+  EXPECT_EQ(unvisited, 0u) << hits << " hits";
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_GT(hits, 0u);
+}
+
 TEST(CacheStressTest, ConcurrentHitsOnHotKeysWhileWritersChurn) {
   // Readers hammer a few hot keys (the lossy read-buffer path, drained under
   // try-lock) while writers churn the rest of the shard.

@@ -237,7 +237,7 @@ TEST(CacheTest, LossyModeAppliesBufferedHitsBeforeEvicting) {
 // entries near the front are not recorded (refresh_filter.h) but still
 // counted, and a hit on an entry at the back is recorded and protects it.
 TEST(CacheTest, BufferedLruSkipsHitsNearTheFrontButCountsThemAndKeepsOrder) {
-  constexpr std::uint64_t kEntries = 4096;  // one shard: window 512
+  constexpr std::uint64_t kEntries = 4096;  // one shard: window ~500
   auto c = MakeUnit(kEntries, PolicyKind::kLru, /*exact=*/false);
   for (std::uint64_t k = 0; k < kEntries; ++k) ASSERT_TRUE(c->Put(k, 0).ok());
   // The hundred newest, hit newest first: exact LRU would make
