@@ -281,8 +281,13 @@ class TieredCache {
   // The last write (Put, Erase, L3 promotion) of a key, kept while a victim
   // that predates it may still be in flight (see tier_calls.h).
   struct WriteRecord {
-    std::uint64_t version;
+    std::uint64_t version;  // the key's latest write (0: none recorded)
     cache_internal::TierCalls::Ticket ticket;
+    // The version of the latest L3 copy-back (PutBatch making L3 agree with
+    // memory after a race; 0: none since the last write): an L3 write that
+    // no memory write accompanies, which a batch whose own L3 write is in
+    // flight must see (it rewrites L3 after its memory write).
+    std::uint64_t l3_copy_back = 0;
   };
   struct Flight {
     std::mutex mu;
@@ -361,6 +366,10 @@ class TieredCache {
   bool EraseEverywhereLocked(const K& key);
   void RecordWriteLocked(Stripe& s, const K& key, std::uint64_t version)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
+  // Records that PutBatch copied memory's outcome for `key` to L3.
+  void RecordL3CopyBackLocked(Stripe& s, const K& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
+  // Drops write records no call in flight can need, once there are many.
+  void PruneWritesLocked(Stripe& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s.mu);
   void Demote(const K& key, const SlotPtr& slot);
   // Under the key's stripe: puts `slot` into L1 (removing L2's copy).
   absl::Status InsertLocked(Stripe& s, const K& key, Slot slot, absl::Duration ttl)
@@ -399,7 +408,11 @@ class TieredCache {
 //     k enters L1 under its stripe, and if another call wrote k in between
 //     (a version above the batch's start version, read after passing
 //     through k's stripe so that no older write is still in flight),
-//     PutBatch copies memory's outcome back to L3 (or removes k from L3).
+//     PutBatch copies memory's outcome back to L3 (or removes k from L3)
+//     and records that copy-back in stripe.writes[k]: a second batch whose
+//     own L3 write of k landed before that copy-back, and which has not
+//     stored k in memory yet, finds the record when it does (a copy-back
+//     after its start) and writes its value to L3 again.
 //   - stripe.writes[k], if present, has the version of k's latest write; it
 //     is kept at least until no call that could carry an older victim of k
 //     is in flight (TierCalls tickets), then pruned.
@@ -524,6 +537,19 @@ template <typename K, typename V, typename KS, typename VS>
 void TieredCache<K, V, KS, VS>::RecordWriteLocked(Stripe& s, const K& key,
                                                   std::uint64_t version) {
   s.writes.insert_or_assign(key, WriteRecord{version, calls_.LastTicket()});
+  PruneWritesLocked(s);
+}
+
+template <typename K, typename V, typename KS, typename VS>
+void TieredCache<K, V, KS, VS>::RecordL3CopyBackLocked(Stripe& s, const K& key) {
+  WriteRecord& record = s.writes.try_emplace(key, WriteRecord{0, 0}).first->second;
+  record.ticket = calls_.LastTicket();
+  record.l3_copy_back = next_version_.fetch_add(1, std::memory_order_relaxed) + 1;
+  PruneWritesLocked(s);  // keeps `record`: its ticket is not below any active call's
+}
+
+template <typename K, typename V, typename KS, typename VS>
+void TieredCache<K, V, KS, VS>::PruneWritesLocked(Stripe& s) {
   if (s.writes.size() < s.prune_at) return;
   const cache_internal::TierCalls::Ticket min_active = calls_.MinActive();
   absl::erase_if(s.writes, [min_active](const auto& kv) {
@@ -706,15 +732,26 @@ absl::Status TieredCache<K, V, KS, VS>::PutBatch(std::span<const std::pair<K, V>
                               ? WriteL3Locked(s, key, cur->value, left)
                               : store_->Erase(KeyBytes(key));
         if (!st.ok() && st.code() != absl::StatusCode::kInvalidArgument) ReportL3Error(st);
+        RecordL3CopyBackLocked(s, key);
       }
       continue;
     }
+    // Another batch's copy-back since this one started may have replaced
+    // this batch's L3 record (written above, without the stripe) with
+    // memory's older value: write it again once memory holds it.
+    const bool l3_overwritten = w != s.writes.end() && w->second.l3_copy_back > start_version;
     const std::uint64_t version = next_version_.fetch_add(1, std::memory_order_relaxed) + 1;
     absl::Status status = fits[i] ? absl::OkStatus() : absl::InvalidArgumentError("refused");
     if (status.ok()) {
       slots[i].version = version;
       status = InsertLocked(s, key, std::move(slots[i]), ttl);
       if (!status.ok() && first.ok()) first = status;
+    }
+    if (status.ok() && l3_overwritten) {
+      absl::Status st = WriteL3Locked(s, key, entries[i].second, ttl);
+      // Refused now (a concurrent SetCapacity): no L3 record beats an old one.
+      if (!st.ok()) st = store_->Erase(KeyBytes(key));
+      if (!st.ok()) ReportL3Error(st);
     }
     if (!status.ok()) EraseEverywhereLocked(key);  // No tier may keep an older value.
     RecordWriteLocked(s, key, version);
