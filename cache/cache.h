@@ -345,7 +345,7 @@ class Cache {
         : policy(NewPolicy(kind, std::max<std::size_t>(capacity, 1))),
           capacity(capacity),
           capacity_atomic(capacity) {
-      refresh_filter.Enable(policy->RecencyOrdered(), 0);
+      refresh_filter.Enable(policy->RecencyOrdered());
     }
     // Drops the index's reference of every entry (readers' ValuePtrs keep
     // theirs alive). The policy goes first: it must not see freed hooks.

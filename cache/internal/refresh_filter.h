@@ -64,7 +64,7 @@ class RefreshFilter {
   // Lists with fewer entries never skip a hit.
   static constexpr std::size_t kMinEntries = 256;
 
-  // A filter that never skips until Resize() with a RecencyOrdered policy.
+  // A filter that never skips until Enable(true).
   RefreshFilter() = default;
   RefreshFilter(const RefreshFilter&) = delete;
   RefreshFilter& operator=(const RefreshFilter&) = delete;
@@ -98,11 +98,11 @@ class RefreshFilter {
     if (window_ > 2 * WindowFor(entries)) Publish(entries);
   }
 
-  // Enables the filter for a RecencyOrdered policy; a disabled filter never
-  // skips. REQUIRES: policy lock held, or no concurrent use.
-  void Enable(bool enabled, std::size_t entries) {
+  // Enables the filter for a RecencyOrdered policy whose list is still
+  // empty; a disabled filter never skips. REQUIRES: no concurrent use.
+  void Enable(bool enabled) {
     enabled_ = enabled;
-    Publish(entries);
+    Publish(0);
   }
 
  private:

@@ -150,7 +150,6 @@ class StripedRwLock {
     }
   }
 
-
   // Read by every reader, written never after construction.
   const std::unique_ptr<Stripe[]> stripes_;
   const std::uint32_t mask_;

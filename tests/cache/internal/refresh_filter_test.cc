@@ -30,7 +30,7 @@ namespace {
 class Model {
  public:
   explicit Model(std::size_t max_entries) : hooks_(max_entries) {
-    filter_.Enable(true, 0);
+    filter_.Enable(true);
   }
 
   void Insert(std::size_t id) {
@@ -70,7 +70,7 @@ class Model {
 TEST(RefreshFilterTest, ADisabledFilterOrASmallListNeverSkips) {
   std::vector<cache::PolicyHook> hooks(4096);
   RefreshFilter disabled;
-  disabled.Enable(false, 0);
+  disabled.Enable(false);
   for (std::size_t i = 0; i < hooks.size(); ++i) disabled.Stamp(hooks[i], i + 1);
   for (auto& h : hooks) EXPECT_FALSE(disabled.Skips(h));
 
@@ -171,7 +171,7 @@ TEST(RefreshFilterTest, ReadersRaceWithStampsWithoutDataRaces) {
   constexpr std::size_t kEntries = 1024;
   std::vector<cache::PolicyHook> hooks(kEntries);
   RefreshFilter filter;
-  filter.Enable(true, 0);
+  filter.Enable(true);
   for (std::size_t i = 0; i < kEntries; ++i) filter.Stamp(hooks[i], i + 1);
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> seen{0};
