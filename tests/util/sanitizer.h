@@ -12,29 +12,27 @@
 
 namespace adaptrt::testing {
 
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool kUnderThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr bool kUnderThreadSanitizer = true;
+#if defined(__has_feature)
+#define ADAPTRT_TESTS_HAS_FEATURE(x) __has_feature(x)
 #else
-inline constexpr bool kUnderThreadSanitizer = false;
-#endif
-#else
-inline constexpr bool kUnderThreadSanitizer = false;
+#define ADAPTRT_TESTS_HAS_FEATURE(x) 0
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kUnderAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kUnderAddressSanitizer = true;
+inline constexpr bool kUnderThreadSanitizer =
+#if defined(__SANITIZE_THREAD__) || ADAPTRT_TESTS_HAS_FEATURE(thread_sanitizer)
+    true;
 #else
-inline constexpr bool kUnderAddressSanitizer = false;
+    false;
 #endif
+
+inline constexpr bool kUnderAddressSanitizer =
+#if defined(__SANITIZE_ADDRESS__) || ADAPTRT_TESTS_HAS_FEATURE(address_sanitizer)
+    true;
 #else
-inline constexpr bool kUnderAddressSanitizer = false;
+    false;
 #endif
+
+#undef ADAPTRT_TESTS_HAS_FEATURE
 
 inline constexpr bool kUnderSanitizer = kUnderThreadSanitizer || kUnderAddressSanitizer;
 
