@@ -239,7 +239,8 @@ TEST(CacheStressTest, FailedFlightReachesEveryWaiterAndIsNotCached) {
 TEST(CacheStressTest, LruHitsTheRefreshFilterSkipsStayCountedAndSafe) {
   // Shards of 2048 entries, so the refresh filter skips hits near the front
   // (refresh_filter.h): readers read skewed keys while a writer churns and
-  // a resizer shrinks the shards below the filter's minimum and back.
+  // a resizer shrinks the shards below the filter's minimum and back. Hits
+  // and misses, counted in per-thread stripes, must add up exactly.
   constexpr std::size_t kBig = 4096, kSmall = 384;
   constexpr std::uint64_t kKeys = 6000;
   StressCache::Options options;
@@ -303,6 +304,9 @@ TEST(CacheStressTest, LruHitsTheRefreshFilterSkipsStayCountedAndSafe) {
   EXPECT_EQ(over_capacity.load(), 0u);
   const CacheStats s = cache->Stats();
   EXPECT_EQ(s.hits, hits.load()) << s.ToString();
+  // Every other read missed, and each miss is counted in its reader's
+  // stripe: the sum over stripes is exact.
+  EXPECT_EQ(s.misses, 2u * 100000 * kScale - hits.load()) << s.ToString();
   EXPECT_GT(s.hits, 0u);
   EXPECT_LE(s.bytes, s.capacity);
 }
